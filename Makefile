@@ -1,0 +1,33 @@
+# Two entry points (see README.md):  make book  builds the book;  make test  runs every test.
+# Both create a virtual environment in .venv and install requirements.txt into it first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: book test test-fast bench clean
+
+$(STAMP): requirements.txt code/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+# strict build: every notebook executed (cached), any warning or failing cell is an error
+book: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "Open _build/html/index.html in a browser."
+
+# everything: the library, the SymPy checks, a clean strict build, the browser tests
+test: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+
+# the library and maths only (no book build, no browser)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not book"
+
+bench: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_bptt_grads.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,97 @@
+"""Argument checks shared by every routine: clear errors that name the argument and what was expected.
+
+Nothing is silently broadcast: an argument either has exactly the documented shape or is refused.
+"""
+import numpy as np
+
+
+def as_real_array(x, name, ndim=None):
+    """``x`` as a float64 array, refusing non-numeric input, a wrong rank and NaN or inf."""
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be an array of real numbers ({exc})") from None
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64, copy=False)
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimensions, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
+def expect_shape(arr, shape, name, dims):
+    """Raise ValueError unless ``arr.shape == shape``; ``dims`` spells the shape, e.g. '(n, m)'."""
+    if arr.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {dims} = {tuple(shape)}, got {arr.shape}")
+
+
+def check_params(params, shapes):
+    """Check a parameter dict against ``shapes``: {key: (shape tuple, 'spelled shape')}.
+
+    Returns a new dict of float64 arrays with exactly those keys.
+    """
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict with keys {sorted(shapes)}, got {type(params).__name__}")
+    missing = sorted(set(shapes) - set(params))
+    extra = sorted(set(params) - set(shapes))
+    if missing or extra:
+        raise ValueError(f"params must have exactly the keys {sorted(shapes)}; missing {missing}, unexpected {extra}")
+    out = {}
+    for key, (shape, dims) in shapes.items():
+        out[key] = as_real_array(params[key], f"params[{key!r}]", ndim=len(shape))
+        expect_shape(out[key], shape, f"params[{key!r}]", dims)
+    return out
+
+
+def check_inputs(X, m):
+    """Input sequence X: (T, B, m) with T >= 1 and B >= 1; returns it as float64."""
+    X = as_real_array(X, "X", ndim=3)
+    if X.shape[0] == 0:
+        raise ValueError("X must hold at least one time step: shape (T, B, m) with T >= 1, got T = 0")
+    if X.shape[1] == 0:
+        raise ValueError("X must hold at least one sequence: shape (T, B, m) with B >= 1, got B = 0")
+    if X.shape[2] != m:
+        raise ValueError(f"X must have shape (T, B, m) with m = {m} (the columns of W_hx), got {X.shape}")
+    return X
+
+
+def check_targets(Y, T, B, q):
+    """Integer class targets Y: (T, B) with values in 0..q-1."""
+    Y = np.asarray(Y)
+    if Y.dtype == bool or not np.issubdtype(Y.dtype, np.integer):
+        raise TypeError(f"Y must hold integer class indices in 0..{q - 1}, got dtype {Y.dtype}")
+    if Y.shape != (T, B):
+        raise ValueError(f"Y must have shape (T, B) = {(T, B)}, got {Y.shape}")
+    if Y.size and (Y.min() < 0 or Y.max() >= q):
+        raise ValueError(f"Y must hold class indices in 0..{q - 1} (q = {q} outputs), got values in {Y.min()}..{Y.max()}")
+    return Y.astype(np.intp, copy=False)
+
+
+def check_state(h0, B, n, name="h0"):
+    """Initial state: None (zeros) or an array of shape (B, n)."""
+    if h0 is None:
+        return np.zeros((B, n))
+    h0 = as_real_array(h0, name, ndim=2)
+    expect_shape(h0, (B, n), name, "(B, n)")
+    return h0
+
+
+def check_weights(weights, T):
+    """Per-step loss weights w_t: None (all ones) or a finite array of shape (T,)."""
+    if weights is None:
+        return np.ones(T)
+    w = as_real_array(weights, "weights", ndim=1)
+    if w.shape != (T,):
+        raise ValueError(f"weights must have shape (T,) = ({T},), one w_t per time step, got {w.shape}")
+    return w
+
+
+def check_positive_int(value, name, minimum=1):
+    """An integer >= ``minimum`` (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)

@@ -1,0 +1,4 @@
+"""Presentation: explorable figures and the plots the chapters share. Imports the numerical modules, never the reverse."""
+from .explorable import Control, Explorable, control, explorable, in_book_build, nonfinite_count
+
+__all__ = ["Control", "Explorable", "control", "explorable", "in_book_build", "nonfinite_count"]

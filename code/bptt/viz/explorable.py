@@ -1,0 +1,236 @@
+"""One mechanism for every explorable figure in the book.
+
+A chapter writes a drawing function ``draw(fig, **values)`` and names each control's grid of
+values; :func:`explorable` turns the pair into an object with two faces:
+
+* in a live Jupyter kernel, ipywidgets controls that call ``draw`` again and show the new figure;
+* in the built HTML book, the same controls over frames rendered at build time, switched by a
+  few lines of inline JavaScript: no kernel, no network, no file outside the page.
+
+The static face is rendered only when the notebook is executed by the book build (the build
+sets ``BPTT_BOOK_BUILD=1``, see ``book/_ext/bptt_build.py``) or when asked for explicitly, so a
+reader in Jupyter does not wait for frames they will never see.
+
+``draw`` receives the same figure on every call. It must leave the figure showing exactly the
+given values: usually it starts with ``fig.clear()``; a figure that must redraw fast may instead
+update the artists it made on the first call.
+"""
+import base64
+import html
+import io
+import itertools
+import json
+import os
+import uuid
+from dataclasses import dataclass, field
+
+import numpy as np
+from matplotlib.figure import Figure
+
+MAX_FRAMES = 400
+
+
+@dataclass(frozen=True)
+class Control:
+    """The grid of values one control steps through, its label and how to print a value."""
+
+    values: tuple
+    label: str = ""
+    fmt: str = "{}"
+
+    @property
+    def numeric(self):
+        return all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in self.values)
+
+    def text(self, v):
+        return self.fmt.format(v)
+
+
+def control(values, label="", fmt=None):
+    """A control over ``values`` (numbers give a slider, strings a menu)."""
+    values = tuple(v.item() if isinstance(v, np.generic) else v for v in values)
+    if not values:
+        raise ValueError(f"control {label!r}: values must not be empty")
+    if fmt is None:
+        fmt = "{:.3g}" if all(isinstance(v, float) for v in values) else "{}"
+    return Control(values, label, fmt)
+
+
+def in_book_build():
+    """True when the notebook is being executed by the book build."""
+    return os.environ.get("BPTT_BOOK_BUILD") == "1"
+
+
+def figure_png(fig, dpi):
+    """Render ``fig`` to PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def nonfinite_count(fig):
+    """How many plotted numbers in ``fig`` are NaN or infinite (lines, images, collections)."""
+    count = 0
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            count += int(np.sum(~np.isfinite(np.asarray(line.get_ydata(), dtype=float))))
+        for im in ax.get_images():
+            count += int(np.sum(~np.isfinite(np.ma.filled(np.ma.asarray(im.get_array(), dtype=float), 0.0))))
+        for coll in ax.collections:
+            offsets = np.ma.filled(np.ma.asarray(coll.get_offsets(), dtype=float), 0.0)
+            count += int(np.sum(~np.isfinite(offsets)))
+    return count
+
+
+def _note(fig, message, color):
+    fig.text(0.5, 0.01, message, ha="center", va="bottom", color=color, fontsize=9,
+             bbox={"facecolor": "white", "edgecolor": color, "alpha": 0.9})
+
+
+@dataclass
+class Explorable:
+    """A figure with controls; see :func:`explorable`."""
+
+    draw: callable
+    controls: dict
+    default: dict
+    figsize: tuple = (7.0, 3.5)
+    dpi: int = 80
+    caption: str = ""
+    _fig: Figure = field(default=None, repr=False)
+
+    # -- rendering ----------------------------------------------------------------
+    def figure(self):
+        """The one figure ``draw`` paints on (not attached to pyplot, so never shown twice)."""
+        if self._fig is None:
+            self._fig = Figure(figsize=self.figsize, layout="constrained")
+        return self._fig
+
+    def render(self, strict=True, **values):
+        """Draw the figure for ``values`` (defaults for the rest) and return PNG bytes.
+
+        Non-finite plotted values are flagged on the figure. With ``strict=False`` an error in
+        ``draw`` is shown on the figure instead of raised (the live widget must never die).
+        """
+        vals = {**self.default, **values}
+        fig = self.figure()
+        try:
+            self.draw(fig, **vals)
+            bad = nonfinite_count(fig)
+            if bad:
+                _note(fig, f"{bad} plotted values are not finite (overflow) and are not drawn", "tab:red")
+        except Exception as exc:
+            if strict:
+                raise
+            fig.clear()
+            _note(fig, f"cannot draw this setting: {type(exc).__name__}: {exc}", "tab:red")
+        return figure_png(fig, self.dpi)
+
+    def grid(self):
+        """Every combination of control values, in row-major order (the last control fastest)."""
+        return list(itertools.product(*(c.values for c in self.controls.values())))
+
+    # -- the static face ------------------------------------------------------------
+    def static_html(self):
+        """Self-contained HTML: the controls, every frame as inline PNG, and a little JavaScript."""
+        names = list(self.controls)
+        frames = [base64.b64encode(self.render(**dict(zip(names, combo)))).decode("ascii") for combo in self.grid()]
+        uid = "bx-" + uuid.uuid4().hex[:10]
+        start = [self.controls[k].values.index(self.default[k]) for k in names]
+        flat = int(np.ravel_multi_index(start, [len(c.values) for c in self.controls.values()]))
+        rows = []
+        for k, i0 in zip(names, start):
+            c = self.controls[k]
+            label = html.escape(c.label or k)
+            if c.numeric:
+                texts = json.dumps([c.text(v) for v in c.values])
+                rows.append(
+                    f'<label>{label} <input type="range" min="0" max="{len(c.values) - 1}" step="1" '
+                    f'value="{i0}" data-texts=\'{html.escape(texts)}\'> <output>{html.escape(c.text(c.values[i0]))}'
+                    f"</output></label>")
+            else:
+                opts = "".join(f'<option value="{j}"{" selected" if j == i0 else ""}>{html.escape(c.text(v))}</option>'
+                               for j, v in enumerate(c.values))
+                rows.append(f"<label>{label} <select>{opts}</select></label>")
+        sizes = [len(c.values) for c in self.controls.values()]
+        caption = f'<div class="bptt-caption">{html.escape(self.caption)}</div>' if self.caption else ""
+        return f"""<div class="bptt-explorable" id="{uid}" style="margin:0.5em 0 1em 0">
+<img class="bptt-frame" alt="{html.escape(self.caption or 'explorable figure')}" style="max-width:100%"
+ src="data:image/png;base64,{frames[flat]}">
+<div class="bptt-controls" style="display:flex;flex-wrap:wrap;gap:0.4em 1.5em;font-size:0.9em">{''.join(rows)}</div>
+{caption}<script type="application/json" class="bptt-frames">{json.dumps(frames)}</script>
+<script>(function(){{
+var root=document.getElementById("{uid}"), sizes={json.dumps(sizes)};
+var frames=JSON.parse(root.querySelector(".bptt-frames").textContent);
+var inputs=root.querySelectorAll(".bptt-controls input, .bptt-controls select");
+function update(){{var k=0;inputs.forEach(function(el,i){{var v=parseInt(el.value,10);k=k*sizes[i]+v;
+ if(el.dataset.texts){{el.nextElementSibling.textContent=JSON.parse(el.dataset.texts)[v];}}}});
+ root.querySelector(".bptt-frame").src="data:image/png;base64,"+frames[k];}}
+inputs.forEach(function(el){{el.addEventListener("input",update);el.addEventListener("change",update);}});
+}})();</script></div>"""
+
+    # -- the live face ----------------------------------------------------------------
+    def widget(self):
+        """ipywidgets controls and an image that is redrawn whenever a control moves."""
+        import ipywidgets as w
+
+        def make(name, c):
+            options = [(c.text(v), v) for v in c.values]
+            common = dict(options=options, value=self.default[name], description=c.label or name,
+                          style={"description_width": "initial"})
+            return w.SelectionSlider(continuous_update=True, **common) if c.numeric else w.Dropdown(**common)
+
+        inputs = {k: make(k, c) for k, c in self.controls.items()}
+        image = w.Image(value=self.render(strict=False), format="png")
+
+        def on_change(_):
+            image.value = self.render(strict=False, **{k: el.value for k, el in inputs.items()})
+
+        for el in inputs.values():
+            el.observe(on_change, names="value")
+        children = [w.HBox(list(inputs.values()), layout=w.Layout(flex_flow="row wrap")), image]
+        if self.caption:
+            children.append(w.HTML(f"<em>{html.escape(self.caption)}</em>"))
+        return w.VBox(children)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        names = ", ".join(c.label or k for k, c in self.controls.items())
+        bundle = {"text/plain": f"<explorable figure with controls: {names}>"}
+        if in_book_build():
+            bundle["text/html"] = self.static_html()
+        else:
+            bundle["image/png"] = base64.b64encode(self.render(strict=False)).decode("ascii")
+        try:
+            bundle.update(self.widget()._repr_mimebundle_())
+        except ImportError:  # no ipywidgets: the picture alone
+            pass
+        return bundle
+
+
+def explorable(draw, controls, default=None, figsize=(7.0, 3.5), dpi=80, caption=""):
+    """Make an explorable figure from ``draw(fig, **values)`` and the controls' value grids.
+
+    controls: {name: values or :func:`control`}; a plain sequence of numbers gives a slider, of
+    strings a menu. default: {name: value} for the starting position (each control's first
+    value otherwise; a default must be one of the grid's values). The static page holds one
+    frame per combination of values, at most ``MAX_FRAMES``.
+    """
+    if not callable(draw):
+        raise TypeError(f"draw must be a function draw(fig, **values), got {type(draw).__name__}")
+    if not isinstance(controls, dict) or not controls:
+        raise ValueError("controls must be a non-empty dict {name: values}")
+    ctrls = {k: c if isinstance(c, Control) else control(c, label=k) for k, c in controls.items()}
+    n_frames = int(np.prod([len(c.values) for c in ctrls.values()]))
+    if n_frames > MAX_FRAMES:
+        raise ValueError(f"controls give {n_frames} combinations; the static page holds at most {MAX_FRAMES} frames: "
+                         "use coarser grids")
+    default = dict(default or {})
+    unknown = sorted(set(default) - set(ctrls))
+    if unknown:
+        raise ValueError(f"default names controls that do not exist: {unknown}; controls are {sorted(ctrls)}")
+    for k, c in ctrls.items():
+        default.setdefault(k, c.values[0])
+        if default[k] not in c.values:
+            raise ValueError(f"default[{k!r}] = {default[k]!r} is not one of the control's values {list(c.values)}")
+    return Explorable(draw, ctrls, default, tuple(figsize), dpi, caption)
+

@@ -1,0 +1,43 @@
+"""Shared fixtures: small random problems, and one clean strict build of the whole book."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "_build" / "test"          # the tests' own clean build; screenshots go beside it
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20261123)
+
+
+def make_problem(rng, T, B, m, n, q, **init):
+    """Random (params, X, Y) for an Elman network of the given sizes."""
+    import bptt
+
+    params = bptt.init_params(m, n, q, seed=int(rng.integers(1 << 31)), **init)
+    params["b_h"] = rng.normal(scale=0.1, size=n)
+    params["b_q"] = rng.normal(scale=0.1, size=q)
+    X = rng.normal(size=(T, B, m))
+    Y = rng.integers(0, q, size=(T, B))
+    return params, X, Y
+
+
+@pytest.fixture(scope="session")
+def book_build():
+    """Build the whole book from clean, strictly (-W -n --keep-going); return (returncode, log, html dir)."""
+    shutil.rmtree(BUILD, ignore_errors=True)
+    BUILD.mkdir(parents=True)
+    jb = Path(sys.executable).with_name("jupyter-book")
+    env = {**os.environ, "PATH": f"{jb.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.run([str(jb), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(BUILD)],
+                          capture_output=True, text=True, env=env, cwd=ROOT)
+    log = proc.stdout + proc.stderr
+    (BUILD / "build.log").write_text(log)
+    return proc.returncode, log, BUILD / "_build" / "html"

@@ -1,4 +1,5 @@
 """Presentation: explorable figures and the plots the chapters share. Imports the numerical modules, never the reverse."""
 from .explorable import Control, Explorable, control, explorable, in_book_build, nonfinite_count
+from .lag import plot_lag_norms
 
-__all__ = ["Control", "Explorable", "control", "explorable", "in_book_build", "nonfinite_count"]
+__all__ = ["Control", "Explorable", "control", "explorable", "in_book_build", "nonfinite_count", "plot_lag_norms"]

@@ -95,7 +95,7 @@ class Explorable:
     controls: dict
     default: dict
     figsize: tuple = (7.0, 3.5)
-    dpi: int = 80
+    dpi: int = 96
     caption: str = ""
     _fig: Figure = field(default=None, repr=False)
 
@@ -207,7 +207,7 @@ inputs.forEach(function(el){{el.addEventListener("input",update);el.addEventList
         return bundle
 
 
-def explorable(draw, controls, default=None, figsize=(7.0, 3.5), dpi=80, caption=""):
+def explorable(draw, controls, default=None, figsize=(7.0, 3.5), dpi=96, caption=""):
     """Make an explorable figure from ``draw(fig, **values)`` and the controls' value grids.
 
     controls: {name: values or :func:`control`}; a plain sequence of numbers gives a slider, of

@@ -1,0 +1,48 @@
+"""The synthetic task and the optimiser helpers."""
+import numpy as np
+import pytest
+
+import bptt
+
+
+def test_delayed_recall_targets_are_the_inputs_delay_steps_ago():
+    X, Y, mask = bptt.delayed_recall(12, 4, 5, rng=1, n_symbols=3)
+    symbols = X.argmax(-1)
+    assert X.shape == (12, 4, 3) and Y.shape == (12, 4)
+    np.testing.assert_array_equal(Y[5:], symbols[:-5])
+    assert np.all(Y[:5] == 0) and mask.sum() == 7
+    X2, _, _ = bptt.delayed_recall(12, 4, 5, rng=1, n_symbols=3)
+    np.testing.assert_array_equal(X, X2)
+
+
+@pytest.mark.parametrize("kw,error", [(dict(T=5, B=1, delay=5), ValueError), (dict(T=0, B=1, delay=0), ValueError),
+                                      (dict(T=5, B=1, delay=1, n_symbols=1), ValueError)])
+def test_delayed_recall_refuses_bad_arguments(kw, error):
+    with pytest.raises(error):
+        bptt.delayed_recall(**kw)
+
+
+def test_global_norm_clipping_keeps_direction_and_caps_norm():
+    g = {"a": np.array([3.0, 0.0]), "b": np.array([[4.0]])}
+    c, norm = bptt.clip_global_norm(g, 1.0)
+    assert norm == pytest.approx(5.0)
+    assert bptt.global_norm(c) == pytest.approx(1.0)
+    np.testing.assert_allclose(c["a"] * 5, g["a"])
+    same, _ = bptt.clip_global_norm(g, 10.0)
+    np.testing.assert_array_equal(same["b"], g["b"])
+
+
+def test_elementwise_clipping_changes_direction():
+    g = {"a": np.array([10.0, 0.5])}
+    c = bptt.clip_elementwise(g, 1.0)
+    np.testing.assert_array_equal(c["a"], [1.0, 0.5])
+    with pytest.raises(ValueError, match="limit"):
+        bptt.clip_elementwise(g, 0.0)
+
+
+def test_sgd_step_descends_the_loss(rng):
+    params = bptt.init_params(2, 4, 2, seed=0)
+    X, Y, _ = bptt.delayed_recall(8, 16, 1, rng=0)
+    loss0, g = bptt.bptt_grads(params, X, Y)
+    loss1, _ = bptt.bptt_grads(bptt.sgd_step(params, g, 1e-3), X, Y)
+    assert loss1 < loss0

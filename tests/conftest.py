@@ -41,3 +41,18 @@ def book_build():
     log = proc.stdout + proc.stderr
     (BUILD / "build.log").write_text(log)
     return proc.returncode, log, BUILD / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def built_html(request):
+    """The HTML folder of a clean strict build (the build must have passed).
+
+    For quick local iteration on browser tests only, BPTT_TEST_HTML=/path/to/_build/html reuses
+    an existing build; CI never sets it, so there the whole book is built from clean.
+    """
+    reuse = os.environ.get("BPTT_TEST_HTML")
+    if reuse:
+        return Path(reuse)
+    code, log, html = request.getfixturevalue("book_build")
+    assert code == 0, "the book build failed; see test_book_build for the log"
+    return html

@@ -42,16 +42,17 @@ def _backward(p, X, Y, h0, activation, w):
     dO = Y_hat                                                  # ∂L/∂o_t = w_t (ŷ_t − y_t), in place:
     np.put_along_axis(dO, Y[..., None], np.take_along_axis(dO, Y[..., None], axis=-1) - 1.0, axis=-1)
     dO *= w[:, None, None]
-    dH_out = dO @ p["W_qh"]                                     # W_qhᵀ ∂L/∂o_t, all steps at once
+    dO2 = dO.reshape(T * B, q)
+    dH_out = (dO2 @ p["W_qh"]).reshape(T, B, n)                # W_qhᵀ ∂L/∂o_t, all steps in one product
     dF = df_from_h(H[1:])                                       # f'(z_t), from the stored h_t
     delta = np.empty((T, B, n))
     carry = np.zeros((B, n))                                    # W_hhᵀ δ_{t+1}, zero after the last step
     for t in range(T - 1, -1, -1):
-        delta[t] = dF[t] * (dH_out[t] + carry)                  # δ_t = f'(z_t) ⊙ (W_qhᵀ ∂L/∂o_t + W_hhᵀ δ_{t+1})
-        carry = delta[t] @ p["W_hh"]
+        np.add(dH_out[t], carry, out=delta[t])
+        delta[t] *= dF[t]                                       # δ_t = f'(z_t) ⊙ (W_qhᵀ ∂L/∂o_t + W_hhᵀ δ_{t+1})
+        np.matmul(delta[t], p["W_hh"], out=carry)
     # the sums over time and batch as single matrix products
     D = delta.reshape(T * B, n)
-    dO2 = dO.reshape(T * B, q)
     grads = {
         "W_hx": D.T @ X.reshape(T * B, m),
         "W_hh": D.T @ H[:-1].reshape(T * B, n),

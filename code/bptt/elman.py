@@ -45,7 +45,10 @@ def _forward(p, X, h0, activation):
     H = np.empty((T + 1, B, n))
     H[0] = h0
     W_hh_T = p["W_hh"].T
+    z = np.empty((B, n))
     for t in range(1, T + 1):
-        H[t] = f(XW[t - 1] + H[t - 1] @ W_hh_T)  # h_t = f(W_hx x_t + W_hh h_{t-1} + b_h)
+        np.matmul(H[t - 1], W_hh_T, out=z)
+        z += XW[t - 1]                       # z_t = W_hx x_t + W_hh h_{t-1} + b_h
+        H[t] = f(z)                          # h_t = f(z_t)
     O = (H[1:].reshape(T * B, n) @ p["W_qh"].T + p["b_q"]).reshape(T, B, -1)  # o_t = W_qh h_t + b_q
     return H, O

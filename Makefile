@@ -26,8 +26,9 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not book"
 
+# speed measurements (they print figures and ratios; they are not tests)
 bench: $(STAMP)
-	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_bptt_grads.py
+	for f in benchmarks/bench_*.py; do echo "== $$f"; OMP_NUM_THREADS=1 $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf _build

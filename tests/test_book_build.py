@@ -27,3 +27,18 @@ def test_every_toc_page_is_built(book_build):
         page = html / f"{f}.html"
         assert page.exists(), f"{f} is listed in _toc.yml but {page} was not built"
         assert len(page.read_text()) > 2000, f"{page} is nearly empty"
+
+
+def test_notebook_chapters_offer_their_ipynb(book_build):
+    """Readers can download each executed chapter as a notebook from the page's download menu."""
+    from conftest import ROOT
+
+    _, _, html = book_build
+    chapters = [md for md in sorted((ROOT / "book").glob("*.md")) if "```{code-cell}" in md.read_text()]
+    assert chapters
+    for md in chapters:
+        page = html / "book" / f"{md.stem}.html"
+        if not page.exists():
+            continue  # not in the table of contents (test_every_toc_page_is_built covers the listed ones)
+        assert (html / "_sources" / "book" / f"{md.stem}.ipynb").exists(), f"no .ipynb for {md.name}"
+        assert f"_sources/book/{md.stem}.ipynb" in page.read_text(), f"{page.name} does not link its .ipynb"

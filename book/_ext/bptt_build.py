@@ -1,11 +1,28 @@
-"""Sphinx extension: tell notebooks executed by this build that they are in the book build.
+"""Sphinx extension for this book's build.
 
-Kernels started by the build inherit this process's environment, so ``bptt.viz`` renders the
-static (kernel-free) face of every explorable figure only when the book is built.
+1. Tells notebooks executed by the build that they are in the book build: kernels started by
+   the build inherit this process's environment, so ``bptt.viz`` renders the static
+   (kernel-free) face of every explorable figure only when the book is built.
+2. Offers each chapter's executed notebook (.ipynb) from the page's download menu. The theme
+   does this only when a launch service (Binder, JupyterHub...) is configured; this book has none.
 """
 import os
+import shutil
+from pathlib import Path
+
+
+def offer_ipynb(app, pagename, templatename, context, doctree):
+    """Copy jupyter_execute/<page>.ipynb next to the page's sources and point the theme at it."""
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not executed.exists() or not str(context.get("sourcename", "")).endswith((".md", ".md.txt")):
+        return
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"   # read by the theme's download buttons (priority 501)
 
 
 def setup(app):
     os.environ["BPTT_BOOK_BUILD"] = "1"
+    app.connect("html-page-context", offer_ipynb, priority=500)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

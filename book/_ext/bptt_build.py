@@ -5,6 +5,8 @@
    (kernel-free) face of every explorable figure only when the book is built.
 2. Offers each chapter's executed notebook (.ipynb) from the page's download menu. The theme
    does this only when a launch service (Binder, JupyterHub...) is configured; this book has none.
+3. Drops repeated <script> entries: Sphinx 7.4 lists sphinx-thebe's inline script twice (file
+   name None and ''), so every page declared `const THEBE_JS_URL` twice: a SyntaxError in the console.
 """
 import os
 import shutil
@@ -22,7 +24,19 @@ def offer_ipynb(app, pagename, templatename, context, doctree):
     context["ipynb_source"] = f"{pagename}.ipynb"   # read by the theme's download buttons (priority 501)
 
 
+def drop_repeated_scripts(app, pagename, templatename, context, doctree):
+    """Keep the first of identical script entries (same file, priority and attributes)."""
+    files, seen, keep = context.get("script_files", []), set(), []
+    for js in files:
+        key = (js.filename or "", js.priority, tuple(sorted(js.attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            keep.append(js)
+    files[:] = keep
+
+
 def setup(app):
     os.environ["BPTT_BOOK_BUILD"] = "1"
     app.connect("html-page-context", offer_ipynb, priority=500)
+    app.connect("html-page-context", drop_repeated_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

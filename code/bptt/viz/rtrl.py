@@ -1,0 +1,175 @@
+"""Figures for the RTRL chapter: measured costs with fitted slopes, online learning curves, the
+approximations' bias and variance, and two explorables (error over time; the cost model)."""
+import numpy as np
+from matplotlib.ticker import NullFormatter, NullLocator
+
+from ..costs import loglog_slope, memory_model, time_model
+from ..estimators import per_step_errors
+from ..params import init_params
+from ..tasks import delayed_recall
+
+COLORS = {"rtrl": "tab:blue", "bptt": "tab:orange", "uoro": "tab:green", "snap1": "tab:red"}
+LABELS = {"rtrl": "RTRL", "bptt": "BPTT", "uoro": "UORO", "snap1": "SnAp-1"}
+#: the exponents the theory predicts, per panel: time per step and peak memory, against n and against T
+THEORY = {"time_n": {"rtrl": 4, "bptt": 2}, "memory_n": {"rtrl": 3, "bptt": 1},
+          "time_T": {"rtrl": 0, "bptt": 0}, "memory_T": {"rtrl": 0, "bptt": 1}}
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def log_ticks(ax, lo, hi, step=1, axis="y"):
+    """Decade ticks 10^lo .. 10^hi every ``step`` decades with plain-text labels, no minor ticks.
+
+    Cheaper to draw than matplotlib's default log labels (no mathtext), which matters for the
+    many frames of an explorable figure.
+    """
+    exps = range(lo, hi + 1, step)
+    labels = ["1" if e == 0 else "10" if e == 1 else "10" + str(e).translate(SUPERSCRIPT) for e in exps]
+    getattr(ax, f"set_{axis}ticks")([10.0 ** e for e in exps], labels)
+    getattr(ax, f"{axis}axis").set_minor_locator(NullLocator())
+
+
+def fast_axes(fig, ncols=1, **margins):
+    """Axes at fixed margins instead of constrained layout: an explorable frame renders in a fraction of the time."""
+    fig.set_layout_engine("none")
+    grid = fig.add_gridspec(1, ncols, **margins)
+    return [fig.add_subplot(grid[0, i]) for i in range(ncols)]
+
+
+def plot_fitted(ax, x, y, theory, method, fit_last=3):
+    """Measured points on log-log axes, the fitted slope over the last ``fit_last`` points, and a
+    dashed line of the theory's slope through the last point. Returns the fitted slope."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    slope = loglog_slope(x[-fit_last:], y[-fit_last:])
+    color = COLORS[method]
+    ax.loglog(x, y, "o-", color=color, ms=4, label=f"{LABELS[method]}: fitted {slope:.2f}, theory {theory}")
+    ax.loglog(x, y[-1] * (x / x[-1]) ** theory, "--", color=color, alpha=0.6, lw=1)
+    return slope
+
+
+def draw_costs(fig, measured, n_fixed, T_fixed):
+    """Four log-log panels from measurements ``measured[panel] = {method: (sizes, values)}``, panels
+    "time_n" and "memory_n" (against n, at T = T_fixed) and "time_T" and "memory_T" (against T, at
+    n = n_fixed); time in seconds per step, memory in peak bytes. Returns {panel: {method: slope}}."""
+    fig.clear()
+    axes = fig.subplots(2, 2)
+    labels = {"time_n": ("hidden units n", "seconds per step", "time per step against n"),
+              "memory_n": ("hidden units n", "peak memory (bytes)", f"memory against n (T = {T_fixed})"),
+              "time_T": ("sequence length T", "seconds per step", f"time per step against T (n = {n_fixed})"),
+              "memory_T": ("sequence length T", "peak memory (bytes)", f"memory against T (n = {n_fixed})")}
+    slopes = {}
+    for ax, key in zip(axes.ravel(), ("time_n", "memory_n", "time_T", "memory_T")):
+        slopes[key] = {meth: plot_fitted(ax, *measured[key][meth], THEORY[key][meth], meth)
+                       for meth in measured[key]}
+        xlabel, ylabel, title = labels[key]
+        ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+        ys = np.concatenate([np.asarray(y, dtype=float) for _, y in measured[key].values()])
+        if ys.max() / ys.min() < 100:                   # show at least two decades around flat data
+            mid = np.sqrt(ys.max() * ys.min())
+            ax.set_ylim(mid / 10, mid * 10)
+        ax.legend(fontsize=8, loc="best")
+        ax.grid(True, which="major", alpha=0.3)
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    return slopes
+
+
+def running_mean(x, window):
+    """Mean of each run of ``window`` consecutive values (shorter at the start), same length as x."""
+    c = np.cumsum(np.insert(np.asarray(x, dtype=float), 0, 0.0))
+    idx = np.arange(1, len(x) + 1)
+    lo = np.maximum(idx - window, 0)
+    return (c[idx] - c[lo]) / (idx - lo)
+
+
+def draw_online(ax, curves, window=200, chance=None):
+    """Learning curves: running mean of the per-step loss for each {label: (losses (T,), style dict)}."""
+    for label, (losses, style) in curves.items():
+        ax.plot(running_mean(losses, window), label=label, **style)
+    if chance is not None:
+        ax.axhline(chance, color="gray", ls=":", lw=1, label="chance (log 2)")
+    ax.set(yscale="log", xlabel="step t of the stream", ylabel=f"loss, mean of the last {window} steps")
+    ax.legend(fontsize=8)
+
+
+def draw_estimators(fig, samples, exact, snap, Ks, err_uoro, coords=(0, 1), names=None, shown=400):
+    """Bias and variance of the estimators of ∂L/∂θ on one network.
+
+    Left: two coordinates of ``shown`` UORO samples (samples (N, d)), their mean, the exact gradient
+    and SnAp-1's (names: labels of the two coordinates). Right: relative error of the mean of K UORO
+    samples (err_uoro, like Ks) with the 1/√K law and SnAp-1's fixed error.
+    """
+    fig.clear()
+    left, right = fig.subplots(1, 2)
+    i, j = coords
+    names = names or (f"coordinate {i} of ∂L/∂θ", f"coordinate {j} of ∂L/∂θ")
+    left.scatter(samples[:shown, i], samples[:shown, j], s=6, alpha=0.35, color=COLORS["uoro"],
+                 label=f"{shown} UORO estimates")
+    left.plot(*samples[:, [i, j]].mean(axis=0), "o", mfc="none", mec=COLORS["uoro"], ms=14, mew=2,
+              label=f"mean of {len(samples)} UORO estimates")
+    left.plot(exact[i], exact[j], "k*", ms=10, label="exact (RTRL = BPTT)")
+    left.plot(snap[i], snap[j], "D", color=COLORS["snap1"], ms=8, label="SnAp-1")
+    lo, hi = np.percentile(samples[:, [i, j]], [2, 98], axis=0)
+    pad = 0.1 * (hi - lo)
+    left.set(xlim=(lo[0] - pad[0], hi[0] + pad[0]), ylim=(lo[1] - pad[1], hi[1] + pad[1]),
+             xlabel=names[0], ylabel=names[1],
+             title="one estimate each (2nd–98th percentile window)")
+    left.legend(fontsize=7)
+    Ks = np.asarray(Ks, dtype=float)
+    snap_err = np.linalg.norm(snap - exact) / np.linalg.norm(exact)
+    right.loglog(Ks, err_uoro, "o-", color=COLORS["uoro"], label="UORO, mean of K (measured)")
+    right.loglog(Ks, err_uoro[0] / np.sqrt(Ks / Ks[0]), "--", color=COLORS["uoro"], alpha=0.6,
+                 label="∝ 1/√K (variance only, no bias)")
+    right.axhline(snap_err, color=COLORS["snap1"], label=f"SnAp-1 (deterministic bias) {snap_err:.2f}")
+    right.set(xlabel="number of UORO estimates averaged, K", ylabel="relative error ‖ĝ − g‖/‖g‖",
+              title="error of the gradient estimate")
+    right.legend(fontsize=7)
+    right.grid(True, which="major", alpha=0.3)
+    right.yaxis.set_minor_formatter(NullFormatter())
+
+
+def draw_error_over_time(fig, rho, n, K, T=60, seed=0):
+    """Explorable: relative error of UORO (mean of K) and SnAp-1 against exact RTRL at each step, with
+    W_hh of spectral radius rho and n hidden units, on one delayed-recall sequence (fixed weights)."""
+    fig.clear()
+    (ax,) = fast_axes(fig, left=0.09, right=0.98, bottom=0.14, top=0.9)
+    params = init_params(2, n, 2, seed=seed, spectral_radius=rho)
+    X, Y, _ = delayed_recall(T, 1, 3, rng=seed)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        err = per_step_errors(params, X, Y, K=K, seed=seed)
+    steps = np.arange(1, T + 1)
+    floor = 1e-3
+    for key, label in (("uoro", f"UORO, mean of K = {K}"), ("snap1", "SnAp-1")):
+        e = np.nan_to_num(err[key], nan=np.inf)
+        ax.plot(steps, np.clip(e, floor, 1e3), color=COLORS[key], label=label)
+        low = e < floor
+        if low.any():
+            ax.plot(steps[low], np.full(low.sum(), floor), "v", color=COLORS[key], ms=5,
+                    label=f"{LABELS[key]} below {floor:g} (exact to rounding)")
+    ax.set_yscale("log")
+    ax.axhline(1.0, color="gray", ls=":", lw=1, label="error as large as the gradient")
+    ax.set(xlabel="step t", ylabel="relative error of ∂L_t/∂θ", ylim=(floor / 2, 1e3),
+           title=f"n = {n}, ρ(W_hh) = {rho}: estimates of each step's gradient against exact RTRL")
+    log_ticks(ax, -3, 3)
+    ax.legend(fontsize=8, loc="upper right", ncol=2)
+
+
+def draw_cost_model(fig, n, T, m=2, q=2):
+    """Explorable: the modelled memory and multiply-adds of the four methods for n hidden units and T steps."""
+    fig.clear()
+    mem_ax, time_ax = fast_axes(fig, 2, left=0.07, right=0.99, bottom=0.1, top=0.8, wspace=0.25)
+    methods = ["bptt", "rtrl", "uoro", "snap1"]
+    mem = [memory_model(k, n, m, q, T) for k in methods]
+    ops = [time_model(k, n, m, q, T) for k in methods]
+    panels = ((mem_ax, mem, "numbers held while running"), (time_ax, ops, "multiply-adds per sequence"))
+    for ax, values, title in panels:
+        ax.bar([LABELS[k] for k in methods], values, color=[COLORS[k] for k in methods])
+        ax.set(yscale="log", title=title, ylim=(1, 1e17))
+        log_ticks(ax, 0, 16, 4)
+        for x, v in enumerate(values):
+            ax.text(x, v * 1.5, f"{v:.1e}", ha="center", fontsize=8)
+    crossover = n * n + n * m + n - 1               # T above which RTRL holds fewer numbers than BPTT
+    verdict = "RTRL holds less than BPTT" if mem[1] < mem[0] else "BPTT holds less than RTRL"
+    fig.suptitle(f"n = {n}, T = {T}: {verdict}\n(RTRL's memory wins once T > n² + nm + n − 1 = {crossover}; "
+                 "its time never does)", fontsize=9)

@@ -1,0 +1,69 @@
+"""The cost figure of the BPTT chapter: CPU time of the single sweep and the double sum as T grows."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from ..backprop import bptt_grads
+from ..double_sum import double_sum_grads
+from ..params import init_params
+
+
+def time_backward_forms(lengths, B=8, n=32, m=4, q=4, repeats=7, seed=0):
+    """CPU seconds per call (best of ``repeats``) of the single sweep and the double sum, for each T in ``lengths``.
+
+    Returns {"single sweep": [...], "double sum": [...]}. CPU time of this process, not wall time, so
+    other jobs on a shared machine do not inflate it; meaningful with a single-threaded BLAS (see
+    :func:`measure_backward_forms`).
+    """
+    rng = np.random.default_rng(seed)
+    params = init_params(m, n, q, seed=seed, spectral_radius=0.9)
+    out = {"single sweep": [], "double sum": []}
+    for T in lengths:
+        X, Y = rng.normal(size=(T, B, m)), rng.integers(0, q, size=(T, B))
+        for name, fn in (("single sweep", bptt_grads), ("double sum", double_sum_grads)):
+            fn(params, X, Y)                                     # warm-up
+            best = np.inf
+            for _ in range(repeats):
+                t0 = time.process_time()
+                fn(params, X, Y)
+                best = min(best, time.process_time() - t0)
+            out[name].append(best)
+    return out
+
+
+def measure_backward_forms(lengths, B=8, n=32, m=4, q=4, repeats=7, seed=0):
+    """:func:`time_backward_forms` run in a fresh Python with a single-threaded BLAS (OPENBLAS/OMP/MKL_NUM_THREADS=1).
+
+    A BLAS that spreads one product over several threads (and spins while it waits) makes CPU
+    times meaningless; the thread count can only be set before NumPy is loaded, hence the subprocess.
+    """
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    code = ("import json; from bptt.viz.backward_cost import time_backward_forms; "
+            f"print(json.dumps(time_backward_forms({list(lengths)!r}, {B}, {n}, {m}, {q}, {repeats}, {seed})))")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)
+
+
+def draw_cost(fig, lengths, times):
+    """Log-log plot of measured time against T, with the slope fitted on the longer half of the lengths."""
+    fig.clear()
+    ax = fig.add_subplot()
+    lengths = np.asarray(lengths, dtype=float)
+    half = len(lengths) // 2
+    for (name, secs), marker in zip(times.items(), "os"):
+        secs = 1e3 * np.asarray(secs)
+        slope = np.polyfit(np.log(lengths[half:]), np.log(secs[half:]), 1)[0]
+        ax.loglog(lengths, secs, marker + "-", label=f"{name}: slope {slope:.2f}")
+    r1, r2 = 1e3 * times["single sweep"][0], 1e3 * times["double sum"][0]
+    ax.loglog(lengths, r1 * lengths / lengths[0], ":", color="0.5", label="slope 1 (∝ T)")
+    ax.loglog(lengths, r2 * (lengths / lengths[0]) ** 2, "--", color="0.5", label="slope 2 (∝ T²)")
+    ax.set_xticks(lengths, [f"{x:g}" for x in lengths])
+    ax.minorticks_off()
+    ax.set_xlabel("sequence length T")
+    ax.set_ylabel("CPU time per call (ms)")
+    ax.legend(fontsize=9)
+    ax.set_title("measured while this page was built (one BLAS thread, best of several runs)", fontsize=10)

@@ -13,9 +13,13 @@ $(STAMP): requirements.txt code/pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-# strict build: every notebook executed (cached), any warning or failing cell is an error
+# strict build: every notebook executed (cached), any warning or failing cell is an error.
+# The execution cache keys on the notebooks' text only, so a change to the library clears it.
 book: $(STAMP)
+	@if [ -d _build/.jupyter_cache ] && [ -n "$$(find code -name '*.py' -newer _build/.jupyter_cache -print -quit)" ]; then \
+	  echo "code/ changed since the last execution: re-executing every chapter"; rm -rf _build/.jupyter_cache _build/.doctrees; fi
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter-book build . -W -n --keep-going
+	touch _build/.jupyter_cache
 	@echo "Open _build/html/index.html in a browser."
 
 # everything: the library, the SymPy checks, a clean strict build, the browser tests

@@ -15,6 +15,39 @@ from .losses import softmax_cross_entropy
 from .validate import check_targets, check_weights
 
 
+def check_backward_args(params, X, Y, h0=None, activation="tanh", weights=None):
+    """Validate the arguments shared by every Elman gradient routine; return them as arrays."""
+    params, X, h0 = check_elman(params, X, h0, activation)
+    T, B, _ = X.shape
+    return params, X, check_targets(Y, T, B, params["W_qh"].shape[0]), h0, check_weights(weights, T)
+
+
+def output_errors(O, Y, w):
+    """L = Σ_t w_t Σ_b ℓ(y_tb, ŷ_tb) and ∂L/∂o_t = w_t (ŷ_t − e_{y_t}). O: (T, B, q), Y: (T, B), w: (T,).
+
+    Returns (loss, dO) with dO of shape (T, B, q).
+    """
+    ell, dO = softmax_cross_entropy(O, Y)                       # ℓ_t and ŷ_t = softmax(o_t)
+    loss = float(np.sum(w[:, None] * ell))
+    np.put_along_axis(dO, Y[..., None], np.take_along_axis(dO, Y[..., None], axis=-1) - 1.0, axis=-1)
+    dO *= w[:, None, None]                                      # ŷ_t − e_{y_t}, scaled by w_t
+    return loss, dO
+
+
+def param_grads(X, H, dO, delta):
+    """The parameter gradients as sums over time and batch, each one matrix product.
+
+    X (T, B, m), H (T+1, B, n), dO = ∂L/∂o_t (T, B, q), delta = δ_t (T, B, n):
+    ∂L/∂W_hx = Σ_t δ_t x_tᵀ, ∂L/∂W_hh = Σ_t δ_t h_{t-1}ᵀ, ∂L/∂b_h = Σ_t δ_t,
+    ∂L/∂W_qh = Σ_t ∂L/∂o_t h_tᵀ, ∂L/∂b_q = Σ_t ∂L/∂o_t.
+    """
+    T, B, m = X.shape
+    n, q = delta.shape[2], dO.shape[2]
+    D, dO2 = delta.reshape(T * B, n), dO.reshape(T * B, q)
+    return {"W_hx": D.T @ X.reshape(T * B, m), "W_hh": D.T @ H[:-1].reshape(T * B, n), "b_h": D.sum(axis=0),
+            "W_qh": dO2.T @ H[1:].reshape(T * B, n), "b_q": dO2.sum(axis=0)}
+
+
 def backward(params, X, Y, h0=None, activation="tanh", weights=None):
     """Forward and backward pass, returning every intermediate a chapter may want to show.
 
@@ -23,11 +56,7 @@ def backward(params, X, Y, h0=None, activation="tanh", weights=None):
       loss (float), H (T+1, B, n), O (T, B, q), dO (T, B, q) = ∂L/∂o_t,
       delta (T, B, n) = δ_t = ∂L/∂z_t, dh0 (B, n) = ∂L/∂h_0, grads (dict like params).
     """
-    params, X, h0 = check_elman(params, X, h0, activation)
-    T, B, m = X.shape
-    q = params["W_qh"].shape[0]
-    Y = check_targets(Y, T, B, q)
-    w = check_weights(weights, T)
+    params, X, Y, h0, w = check_backward_args(params, X, Y, h0, activation, weights)
     return _backward(params, X, Y, h0, activation, w)
 
 
@@ -35,15 +64,10 @@ def _backward(p, X, Y, h0, activation, w):
     """backward() without the checks."""
     df_from_h = ACTIVATIONS[activation][2]
     H, O = _forward(p, X, h0, activation)
-    T, B, m = X.shape
+    T, B, _ = X.shape
     n, q = p["W_hh"].shape[0], p["W_qh"].shape[0]
-    ell, Y_hat = softmax_cross_entropy(O, Y)                    # ℓ_t and ŷ_t = softmax(o_t)
-    loss = float(np.sum(w[:, None] * ell))
-    dO = Y_hat                                                  # ∂L/∂o_t = w_t (ŷ_t − y_t), in place:
-    np.put_along_axis(dO, Y[..., None], np.take_along_axis(dO, Y[..., None], axis=-1) - 1.0, axis=-1)
-    dO *= w[:, None, None]
-    dO2 = dO.reshape(T * B, q)
-    dH_out = (dO2 @ p["W_qh"]).reshape(T, B, n)                # W_qhᵀ ∂L/∂o_t, all steps in one product
+    loss, dO = output_errors(O, Y, w)                           # ∂L/∂o_t = w_t (ŷ_t − y_t)
+    dH_out = (dO.reshape(T * B, q) @ p["W_qh"]).reshape(T, B, n)  # W_qhᵀ ∂L/∂o_t, all steps in one product
     dF = df_from_h(H[1:])                                       # f'(z_t), from the stored h_t
     delta = np.empty((T, B, n))
     carry = np.zeros((B, n))                                    # W_hhᵀ δ_{t+1}, zero after the last step
@@ -51,15 +75,7 @@ def _backward(p, X, Y, h0, activation, w):
         np.add(dH_out[t], carry, out=delta[t])
         delta[t] *= dF[t]                                       # δ_t = f'(z_t) ⊙ (W_qhᵀ ∂L/∂o_t + W_hhᵀ δ_{t+1})
         np.matmul(delta[t], p["W_hh"], out=carry)
-    # the sums over time and batch as single matrix products
-    D = delta.reshape(T * B, n)
-    grads = {
-        "W_hx": D.T @ X.reshape(T * B, m),
-        "W_hh": D.T @ H[:-1].reshape(T * B, n),
-        "b_h": D.sum(axis=0),
-        "W_qh": dO2.T @ H[1:].reshape(T * B, n),
-        "b_q": dO2.sum(axis=0),
-    }
+    grads = param_grads(X, H, dO, delta)
     return {"loss": loss, "H": H, "O": O, "dO": dO, "delta": delta, "dh0": carry, "grads": grads}
 
 

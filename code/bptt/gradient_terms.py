@@ -12,9 +12,10 @@ Arrays are 0-based: G[key][s, k] is the term of loss s+1 through step k+1.
 """
 import numpy as np
 
+from .backprop import check_backward_args, output_errors
 from .double_sum import per_loss_deltas
 from .elman import _forward
-from .truncation import MODES, _checked, _output_errors, check_pi, check_tau
+from .truncation import MODES, check_pi, check_tau
 
 
 def term_grads(params, X, Y, h0=None, activation="tanh", weights=None):
@@ -23,10 +24,10 @@ def term_grads(params, X, Y, h0=None, activation="tanh", weights=None):
     Shapes: X (T, B, m), Y (T, B), h0 (B, n) or None, weights (T,) or None. The error terms
     δ_{s,k} come from :func:`bptt.double_sum.per_loss_deltas`.
     """
-    p, X, Y, h0, w = _checked(params, X, Y, h0, activation, weights)
+    p, X, Y, h0, w = check_backward_args(params, X, Y, h0, activation, weights)
     D = per_loss_deltas(p, X, Y, h0, activation, weights)     # D[s, k] = δ_{s,k}, (T, T, B, n)
     H, O = _forward(p, X, h0, activation)
-    loss, dO = _output_errors(O, Y, w)
+    loss, dO = output_errors(O, Y, w)
     T = X.shape[0]
     G = {"W_hx": np.einsum("skbi,kbj->skij", D, X),             # δ_{s,k} x_kᵀ
          "W_hh": np.einsum("skbi,kbj->skij", D, H[:-1]),        # δ_{s,k} h_{k-1}ᵀ (H[k] is h_{k-1} in 1-based steps)

@@ -14,35 +14,11 @@ weight on the edge h_{t-1} → z_t). Steps are 1-based in the text and 0-based i
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .elman import _forward, check_elman
-from .losses import softmax_cross_entropy
-from .validate import as_real_array, check_positive_int, check_targets, check_weights
+from .backprop import check_backward_args, output_errors, param_grads
+from .elman import _forward
+from .validate import as_real_array, check_positive_int
 
 MODES = ("chunked", "sliding")
-
-
-def _checked(params, X, Y, h0, activation, weights):
-    params, X, h0 = check_elman(params, X, h0, activation)
-    T, B, _ = X.shape
-    return params, X, check_targets(Y, T, B, params["W_qh"].shape[0]), h0, check_weights(weights, T)
-
-
-def _output_errors(O, Y, w):
-    """loss = Σ_t w_t Σ_b ℓ_tb and dO = ∂L/∂o_t = w_t (ŷ_t − e_{y_t}), (T, B, q), as in bptt.backward."""
-    ell, dO = softmax_cross_entropy(O, Y)
-    loss = float(np.sum(w[:, None] * ell))
-    np.put_along_axis(dO, Y[..., None], np.take_along_axis(dO, Y[..., None], axis=-1) - 1.0, axis=-1)
-    dO *= w[:, None, None]
-    return loss, dO
-
-
-def _param_grads(X, H, dO, delta):
-    """The sums over time and batch, given δ_t (T, B, n) and ∂L/∂o_t (T, B, q)."""
-    T, B, m = X.shape
-    n, q = delta.shape[2], dO.shape[2]
-    D, dO2 = delta.reshape(T * B, n), dO.reshape(T * B, q)
-    return {"W_hx": D.T @ X.reshape(T * B, m), "W_hh": D.T @ H[:-1].reshape(T * B, n), "b_h": D.sum(axis=0),
-            "W_qh": dO2.T @ H[1:].reshape(T * B, n), "b_q": dO2.sum(axis=0)}
 
 
 def _sweep(p, X, Y, h0, activation, w, xi=None, window=None):
@@ -52,7 +28,7 @@ def _sweep(p, X, Y, h0, activation, w, xi=None, window=None):
     H, O = _forward(p, X, h0, activation)
     T, B, _ = X.shape
     n = p["W_hh"].shape[0]
-    loss, dO = _output_errors(O, Y, w)
+    loss, dO = output_errors(O, Y, w)
     dH_out = (dO.reshape(T * B, -1) @ p["W_qh"]).reshape(T, B, n)   # W_qhᵀ ∂L/∂o_t
     dF = ACTIVATIONS[activation][2](H[1:])                          # f'(z_t) from h_t
     delta = np.empty((T, B, n))
@@ -70,7 +46,7 @@ def _sweep(p, X, Y, h0, activation, w, xi=None, window=None):
             ring = (ring @ p["W_hh"]) * dF[t]                       # δ_{s,t} = f'(z_t) ⊙ W_hhᵀ δ_{s,t+1}
             ring[t % window] = dH_out[t] * dF[t]                    # loss t enters (and loss t+τ, whose window ended at t+1, leaves)
             ring.sum(axis=0, out=delta[t])                          # δ_t^(τ) = Σ_{s=t}^{t+τ-1} δ_{s,t}
-    return loss, H, _param_grads(X, H, dO, delta)
+    return loss, H, param_grads(X, H, dO, delta)
 
 
 def check_tau(tau):
@@ -97,7 +73,7 @@ def truncated_grads(params, X, Y, tau, mode="chunked", h0=None, activation="tanh
     tau = check_tau(tau)
     if mode not in MODES:
         raise ValueError(f"mode must be one of {list(MODES)}, got {mode!r}")
-    p, X, Y, h0, w = _checked(params, X, Y, h0, activation, weights)
+    p, X, Y, h0, w = check_backward_args(params, X, Y, h0, activation, weights)
     T = X.shape[0]
     if mode == "chunked":
         loss, _, grads = _sweep(p, X, Y, h0, activation, w, xi=chunk_edges(T, tau) if tau < T else None)
@@ -132,7 +108,7 @@ def reweighted_grads(params, X, Y, xi, h0=None, activation="tanh", weights=None)
     xi = 1 everywhere is full BPTT (bit for bit); 0 on an edge is a cut (detach); any other
     value reweights every term that crosses the edge. Returns (loss, grads) like bptt_grads.
     """
-    p, X, Y, h0, w = _checked(params, X, Y, h0, activation, weights)
+    p, X, Y, h0, w = check_backward_args(params, X, Y, h0, activation, weights)
     xi = as_real_array(xi, "xi", ndim=1)
     if xi.shape != (X.shape[0],):
         raise ValueError(f"xi must have shape (T,) = ({X.shape[0]},), one weight per edge h_(t-1) -> z_t, got {xi.shape}")
@@ -148,7 +124,7 @@ def randomized_truncation_grads(params, X, Y, pi, rng, h0=None, activation="tanh
     pieces of random length, shared by the whole batch). E[grads] = bptt_grads; pi = 1 gives it exactly.
     pi: a number or an array (T,) in (0, 1]; rng: a seed or a numpy Generator.
     """
-    p, X, Y, h0, w = _checked(params, X, Y, h0, activation, weights)
+    p, X, Y, h0, w = check_backward_args(params, X, Y, h0, activation, weights)
     xi = sample_edge_weights(pi, X.shape[0], rng)
     loss, _, grads = _sweep(p, X, Y, h0, activation, w, xi=xi)
     return loss, grads

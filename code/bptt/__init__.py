@@ -1,20 +1,38 @@
 """bptt: backpropagation through time, written to read like the book's maths.
 
-The numerical modules import only NumPy; plotting and explorable figures live in
-:mod:`bptt.viz`, which imports them.
+The numerical modules import only NumPy; SymPy derivations live in :mod:`bptt.sym` and
+plotting and explorable figures in :mod:`bptt.viz`, which import the numerical modules.
+Every gradient routine returns ``(loss, grads)`` with ``grads`` keyed like ``params``.
 """
 from .activations import DERIVATIVE_BOUND, df, df_from_h, f
 from .backprop import backward, bptt_grads
+from .double_sum import double_sum_grads, per_loss_deltas
 from .elman import forward
 from .gradcheck import check_grads, directional_check, numeric_grads
-from .tasks import chance_loss, delayed_recall
+from .jordan import jordan_forward, jordan_grads, jordan_init_params
 from .losses import cross_entropy, log_softmax, one_hot, softmax, softmax_cross_entropy
 from .optim import clip_elementwise, clip_global_norm, global_norm, sgd_step
+from .ordered import backward_sweep, forward_sweep
 from .params import init_params, recurrent_matrix, spectral_radius
+from .rtrl import rtrl_grads, rtrl_init, rtrl_step
+from .snap import snap1_grads
+from .tasks import chance_loss, delayed_recall
+from .truncation import randomized_truncation_grads, truncated_grads
+from .uoro import uoro_grads
 
 __all__ = [
-    "DERIVATIVE_BOUND", "backward", "bptt_grads", "chance_loss", "check_grads", "clip_elementwise",
-    "clip_global_norm", "delayed_recall", "global_norm", "sgd_step", "cross_entropy", "df", "df_from_h",
-    "directional_check", "f", "forward", "init_params", "log_softmax", "numeric_grads", "one_hot",
-    "recurrent_matrix", "softmax", "softmax_cross_entropy", "spectral_radius",
+    # the Elman network and its gradient
+    "init_params", "recurrent_matrix", "spectral_radius", "forward", "backward", "bptt_grads",
+    "f", "df", "df_from_h", "DERIVATIVE_BOUND",
+    "softmax", "log_softmax", "cross_entropy", "softmax_cross_entropy", "one_hot",
+    # checking gradients
+    "check_grads", "directional_check", "numeric_grads",
+    # other ways to the same gradient, and approximations to it
+    "backward_sweep", "forward_sweep", "double_sum_grads", "per_loss_deltas",
+    "rtrl_grads", "rtrl_init", "rtrl_step", "uoro_grads", "snap1_grads",
+    "truncated_grads", "randomized_truncation_grads",
+    # other architectures
+    "jordan_init_params", "jordan_forward", "jordan_grads",
+    # training
+    "delayed_recall", "chance_loss", "sgd_step", "clip_global_norm", "clip_elementwise", "global_norm",
 ]

@@ -28,10 +28,22 @@ def test_static_face_holds_one_frame_per_combination_in_row_major_order():
     # the JavaScript indexes frames as k = i_slope * 2 + i_style: check that against render()
     for i, s in enumerate([0.0, 1.0, 2.0]):
         for j, st in enumerate(["-", "o"]):
-            assert base64.b64decode(frames[i * 2 + j]) == ex.render(slope=s, style=st)
+            assert base64.b64decode(frames[i * 2 + j]) == ex.render(compact=True, slope=s, style=st)
     assert len(set(frames)) == 6, "different settings must give different pictures"
     start = re.search(r'<img class="bptt-frame"[^>]*src="data:image/png;base64,([^"]+)"', html, re.S).group(1)
     assert start == frames[2], "the page opens on the default setting (slope 1.0, style '-')"
+
+
+def test_compact_frames_are_smaller_and_the_same_picture():
+    from PIL import Image
+    import io
+
+    ex = explorable(draw_line, {"slope": [1.0], "style": ["-"]})
+    full, small = ex.render(), ex.render(compact=True)
+    assert len(small) < len(full)
+    a = np.asarray(Image.open(io.BytesIO(full)).convert("RGB"), dtype=float)
+    b = np.asarray(Image.open(io.BytesIO(small)).convert("RGB"), dtype=float)
+    assert a.shape == b.shape and np.abs(a - b).mean() < 2.0, "the palette keeps the picture"
 
 
 def test_static_face_needs_nothing_outside_the_page():

@@ -7,13 +7,12 @@ column-vector loops against the batched row-vector code.
 import numpy as np
 import pytest
 import sympy as sp
-from conftest import make_problem
 
 import bptt
-from bptt.double_sum import (dh0_from_deltas, double_sum_grads, one_path_grads, per_loss_deltas,
-                             w_hh_contributions)
+from bptt.double_sum import dh0_from_deltas, double_sum_grads, one_path_grads, per_loss_deltas, w_hh_contributions
 from bptt.sym import backward_forms as bf
 from bptt.sym import elman as se
+from conftest import make_problem
 
 ACTIVATIONS = ["tanh", "relu", "sigmoid", "identity"]
 SHAPES = [(1, 1, 1, 1, 2), (1, 3, 2, 4, 3), (4, 1, 3, 2, 5), (6, 2, 2, 3, 4), (8, 3, 4, 5, 2)]   # T, B, m, n, q
@@ -430,7 +429,6 @@ def test_relu_error_terms(rng):
     params, X, Y, h0, _ = problem(rng, T, B, m, n, q)
     D = per_loss_deltas(params, X, Y, h0, "relu")
     out = bptt.backward(params, X, Y, h0, "relu")
-    H = out["H"]
     for b in range(B):
         z, _, _ = columns_forward(params, X[:, b], h0[b], "relu")
         for t in range(1, T + 1):

@@ -1,9 +1,9 @@
 """bptt_grads: finite-difference checks over activations, weights and shapes, and its contract."""
 import numpy as np
 import pytest
-from conftest import make_problem
 
 import bptt
+from conftest import make_problem
 
 SHAPES = [(1, 1, 1, 1, 1), (1, 3, 2, 4, 3), (4, 1, 3, 2, 5), (6, 2, 2, 3, 4), (9, 3, 4, 5, 2)]
 

@@ -1,9 +1,9 @@
 """forward(): shapes, the recurrence itself, and the initial state."""
 import numpy as np
 import pytest
-from conftest import make_problem
 
 import bptt
+from conftest import make_problem
 
 
 @pytest.mark.parametrize("T,B,m,n,q", [(1, 1, 1, 1, 1), (5, 3, 2, 4, 6), (7, 1, 5, 3, 2)])

@@ -35,8 +35,9 @@ def test_static_face_holds_one_frame_per_combination_in_row_major_order():
 
 
 def test_compact_frames_are_smaller_and_the_same_picture():
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     ex = explorable(draw_line, {"slope": [1.0], "style": ["-"]})
     full, small = ex.render(), ex.render(compact=True)

@@ -14,8 +14,17 @@ from matplotlib.figure import Figure
 
 import bptt
 from bptt.viz import explorable, nonfinite_count
-from bptt.viz.intro import (PULSE_CONTROLS, PULSE_DEFAULT, draw_elman_jordan, draw_param_counts, draw_pulse_memory,
-                            draw_unrolled, elman_param_count, markov_param_count, pulse_response)
+from bptt.viz.intro import (
+    PULSE_CONTROLS,
+    PULSE_DEFAULT,
+    draw_elman_jordan,
+    draw_param_counts,
+    draw_pulse_memory,
+    draw_unrolled,
+    elman_param_count,
+    markov_param_count,
+    pulse_response,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -261,7 +270,7 @@ def test_small_pulse_follows_the_product_of_jacobians(activation, rho):
     h, h_bar = F[activation](w_x * a + b), F[activation](b)           # step 1: with and without the pulse
     J = np.eye(n)                                                     # ∂h_t/∂h_1 along the run without the pulse
     d1 = h - h_bar
-    for t in range(2, T + 1):
+    for _ in range(2, T + 1):
         z_bar = W_hh @ h_bar + b
         J = np.diag(DF[activation](z_bar)) @ W_hh @ J
         h, h_bar = F[activation](W_hh @ h + b), F[activation](z_bar)

@@ -3,17 +3,26 @@ costs, and the bridge to recurrent networks (unrolled system, concatenated input
 import numpy as np
 import pytest
 import sympy as sp
-from conftest import make_problem
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bptt
 from bptt.losses import log_softmax, one_hot
-from bptt.ordered import (backward_sweep, chain_system, check_system, dense_system, evaluate_linear, forward_sweep,
-                          forward_tangent, path_contributions, source_system, total_derivatives)
-from bptt.ordered_rnn import (PARAM_KEYS, concat_params, ordered_grads, source_rnn_grads, split_params,
-                              unrolled_elman)
+from bptt.ordered import (
+    backward_sweep,
+    chain_system,
+    check_system,
+    dense_system,
+    evaluate_linear,
+    forward_sweep,
+    forward_tangent,
+    path_contributions,
+    source_system,
+    total_derivatives,
+)
+from bptt.ordered_rnn import PARAM_KEYS, concat_params, ordered_grads, source_rnn_grads, split_params, unrolled_elman
 from bptt.sym import ordered as so
+from conftest import make_problem
 
 # Data from source 004 (its printed values), not output of our code: ∂⁺E/∂z_1..z_4 and E = 136 z_1.
 SOURCE_PRINTED = np.array([136.0, 58.0, 16.0, 4.0])

@@ -3,7 +3,6 @@ they claim to be, constant memory in T, and the chapter's displayed formulas hel
 import numpy as np
 import pytest
 import sympy as sp
-from conftest import make_problem
 
 import bptt
 from bptt import costs
@@ -15,6 +14,7 @@ from bptt.sym import rtrl as S
 from bptt.uoro import EPS, UOROState, uoro_grads, uoro_init, uoro_samples, uoro_step
 from bptt.viz import nonfinite_count
 from bptt.viz import rtrl as V
+from conftest import make_problem
 
 ACTIVATIONS = ["tanh", "relu", "sigmoid", "identity"]
 SHAPES = [(1, 1, 1, 1, 2), (1, 3, 2, 4, 3), (5, 1, 3, 2, 4), (6, 2, 2, 3, 2), (9, 3, 4, 5, 3)]

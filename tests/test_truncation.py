@@ -4,16 +4,21 @@ import itertools
 import numpy as np
 import pytest
 import sympy as sp
-from conftest import make_problem
 
 import bptt
-from bptt.gradient_terms import (combine_terms, lag_sums, randomized_mse, reweighting_mask, term_grads,
-                                 term_mask)
+from bptt.gradient_terms import combine_terms, lag_sums, randomized_mse, reweighting_mask, term_grads, term_mask
 from bptt.losses import cross_entropy
 from bptt.sym import truncation as S
 from bptt.train_truncated import nominal_length, pieces, train_truncated
-from bptt.truncation import (_sweep, chunk_edges, randomized_truncation_grads, reweighted_grads,
-                             sample_edge_weights, truncated_grads)
+from bptt.truncation import (
+    _sweep,
+    chunk_edges,
+    randomized_truncation_grads,
+    reweighted_grads,
+    sample_edge_weights,
+    truncated_grads,
+)
+from conftest import make_problem
 
 KEYS = ("W_hx", "W_hh", "b_h", "W_qh", "b_q")
 

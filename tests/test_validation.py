@@ -1,9 +1,9 @@
 """Every documented bad input raises ValueError or TypeError naming the argument and what was expected."""
 import numpy as np
 import pytest
-from conftest import make_problem
 
 import bptt
+from conftest import make_problem
 
 
 @pytest.fixture

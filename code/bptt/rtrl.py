@@ -21,8 +21,7 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .elman import check_elman
 from .losses import softmax_cross_entropy
-from .validate import (as_real_array, check_positive_int, check_state, check_targets, check_weights,
-                       expect_shape)
+from .validate import as_real_array, check_positive_int, check_state, check_targets, check_weights, expect_shape
 
 RECURRENT = ("W_hx", "W_hh", "b_h")
 

@@ -16,11 +16,11 @@ random cuts (which would bias the randomized estimate). Only steps t >= delay co
 """
 import numpy as np
 
-from .optim import clip_global_norm, sgd_step
-from .tasks import chance_loss, delayed_recall
-from .losses import cross_entropy
 from .elman import forward
-from .truncation import check_pi, check_tau, sample_edge_weights, _sweep
+from .losses import cross_entropy
+from .optim import clip_global_norm, sgd_step
+from .tasks import delayed_recall
+from .truncation import _sweep, check_pi, check_tau, sample_edge_weights
 
 
 def pieces(method, T, rng):

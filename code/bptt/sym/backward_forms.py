@@ -6,7 +6,6 @@ SymPy objects; tests hold them to the NumPy library.
 """
 import sympy as sp
 
-
 # -- the two backward forms ------------------------------------------------------------------------
 
 def error_terms(T=3, n=2):

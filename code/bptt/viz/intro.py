@@ -78,7 +78,7 @@ def draw_unrolled(fig, T=4):
         right.text(c + 0.62, 4.5, f"$y_{t}$", fontsize=9, ha="center", color="#a33b3b")
         _arrow(right, (c - dx + 0.45, 1.5), (c - 0.45, 1.5), "$W_{hh}$", color="#c07a12", offset=(0, 0.28),
                fontsize=8)
-    right.text(dx * (T + 1) / 2, 4.95, r"$L = L_1 + \cdots + L_{%d}$" % T if T > 1 else "$L = L_1$", ha="center",
+    right.text(dx * (T + 1) / 2, 4.95, rf"$L = L_1 + \cdots + L_{{{T}}}$" if T > 1 else "$L = L_1$", ha="center",
                fontsize=10, color="#a33b3b")
     return fig
 
@@ -195,7 +195,7 @@ def draw_pulse_memory(fig, rho, activation, scale, n=8, T=40, seed=0, floor=1e-1
         bar.set_ticks(ticks, labels=[f"{v:.1g}" for v in ticks])
     units.set_xlabel("time step t (pulse at t = 1)")
     units.set_ylabel("hidden unit")
-    units.set_title(rf"the pulse's trace in each unit, $h_t-\bar h_t$" + f"\nf = {activation}{note}", fontsize=10, y=1.0)
+    units.set_title(r"the pulse's trace in each unit, $h_t-\bar h_t$" + f"\nf = {activation}{note}", fontsize=10, y=1.0)
     # right: how much of the pulse is still in the state; values lost in rounding drawn at the floor
     shown = np.clip(trace, floor, None)
     memory.semilogy(t, shown, color="#c07a12", lw=2, label=r"$\|h_t-\bar h_t\|$: pulse minus no pulse")

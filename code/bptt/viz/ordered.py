@@ -2,8 +2,15 @@
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch
 
-from ..ordered import (backward_sweep, chain_system, check_system, dense_system, forward_sweep, path_contributions,
-                       source_system)
+from ..ordered import (
+    backward_sweep,
+    chain_system,
+    check_system,
+    dense_system,
+    forward_sweep,
+    path_contributions,
+    source_system,
+)
 
 NODE_R = 0.24
 

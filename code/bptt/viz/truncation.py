@@ -4,8 +4,15 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.ticker import NullFormatter, NullLocator, ScalarFormatter
 
-from ..gradient_terms import (combine_terms, flat_terms, lag_sums, randomized_mse, reweighting_mask, term_grads,
-                              term_mask)
+from ..gradient_terms import (
+    combine_terms,
+    flat_terms,
+    lag_sums,
+    randomized_mse,
+    reweighting_mask,
+    term_grads,
+    term_mask,
+)
 from ..optim import global_norm
 from ..params import init_params
 from ..tasks import chance_loss, delayed_recall

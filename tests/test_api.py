@@ -21,7 +21,19 @@ CONTRACT = {
     "randomized_truncation_grads": ["params", "X", "Y"],
     "double_sum_grads": ["params", "X", "Y", "h0", "activation", "weights"],
     "jordan_grads": ["params", "X", "Y"],
+    "lstm_init_params": ["n_in", "n_hidden", "n_out", "seed"],
+    "lstm_grads": ["params", "X", "Y", "h0", "c0"],
+    "gru_init_params": ["n_in", "n_hidden", "n_out", "seed"],
+    "gru_grads": ["params", "X", "Y", "h0"],
 }
+
+
+def test_gated_parameter_names():
+    lstm = bptt.lstm_init_params(2, 3, 4)
+    gates = [f"{w}{g}" for g in "ifoc" for w in ("W_x", "W_h", "b_")]
+    assert set(lstm) == set(gates) | {"W_qh", "b_q"}
+    gru = bptt.gru_init_params(2, 3, 4)
+    assert {"W_xr", "W_hr", "b_r", "W_xz", "W_hz", "b_z", "W_xh", "W_hh", "b_h", "W_qh", "b_q"} <= set(gru)
 
 
 @pytest.mark.parametrize("name,leading", CONTRACT.items())

@@ -6,14 +6,18 @@ Every gradient routine returns ``(loss, grads)`` with ``grads`` keyed like ``par
 """
 from .activations import DERIVATIVE_BOUND, df, df_from_h, f
 from .backprop import backward, bptt_grads
+from .birnn import birnn_forward, birnn_grads, birnn_init_params
 from .double_sum import double_sum_grads, per_loss_deltas
 from .elman import forward
 from .gradcheck import check_grads, directional_check, numeric_grads
+from .gru import gru_forward, gru_grads, gru_init_params
 from .jordan import jordan_forward, jordan_grads, jordan_init_params
 from .losses import cross_entropy, log_softmax, one_hot, softmax, softmax_cross_entropy
+from .lstm import lstm_forward, lstm_grads, lstm_init_params
 from .optim import clip_elementwise, clip_global_norm, global_norm, sgd_step
 from .ordered import backward_sweep, forward_sweep
 from .params import init_params, recurrent_matrix, spectral_radius
+from .peephole import peephole_forward, peephole_grads, peephole_init_params
 from .rtrl import rtrl_grads, rtrl_init, rtrl_step
 from .snap import snap1_grads
 from .tasks import chance_loss, delayed_recall
@@ -33,6 +37,8 @@ __all__ = [
     "truncated_grads", "randomized_truncation_grads",
     # other architectures
     "jordan_init_params", "jordan_forward", "jordan_grads",
+    "lstm_init_params", "lstm_forward", "lstm_grads", "gru_init_params", "gru_forward", "gru_grads",
+    "peephole_init_params", "peephole_forward", "peephole_grads", "birnn_init_params", "birnn_forward", "birnn_grads",
     # training
     "delayed_recall", "chance_loss", "sgd_step", "clip_global_norm", "clip_elementwise", "global_norm",
 ]

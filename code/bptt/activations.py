@@ -7,8 +7,8 @@ function of the pre-activation z, and the same derivative written in terms of h 
 import numpy as np
 
 
-def _sigmoid(z):
-    # split by sign so that exp never overflows
+def sigmoid(z):
+    """σ(z) = 1 / (1 + e^{-z}), split by sign so that exp never overflows and tiny values keep their digits."""
     out = np.empty_like(z)
     pos = z >= 0
     out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
@@ -19,7 +19,7 @@ def _sigmoid(z):
 
 ACTIVATIONS = {
     "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2, lambda h: 1.0 - h * h),
-    "sigmoid": (_sigmoid, lambda z: _sigmoid(z) * (1.0 - _sigmoid(z)), lambda h: h * (1.0 - h)),
+    "sigmoid": (sigmoid, lambda z: sigmoid(z) * (1.0 - sigmoid(z)), lambda h: h * (1.0 - h)),
     "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float), lambda h: (h > 0).astype(float)),
     "identity": (lambda z: z.copy(), np.ones_like, np.ones_like),
 }

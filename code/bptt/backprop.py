@@ -60,6 +60,23 @@ def backward(params, X, Y, h0=None, activation="tanh", weights=None):
     return _backward(params, X, Y, h0, activation, w)
 
 
+def backward_through_time(W_hh, dF, dH_out):
+    """The backward sweep of one Elman chain, given the error each h_t receives from outside the recurrence.
+
+    W_hh (n, n); dF = f'(z_t) (T, B, n); dH_out (T, B, n), the direct error at h_t (W_qhᵀ ∂L/∂o_t
+    for the Elman network). Returns delta (T, B, n) with δ_t = f'(z_t) ⊙ (dH_out_t + W_hhᵀ δ_{t+1}),
+    and ∂L/∂h_0 = W_hhᵀ δ_1 (B, n).
+    """
+    T, B, n = dH_out.shape
+    delta = np.empty((T, B, n))
+    carry = np.zeros((B, n))                                    # W_hhᵀ δ_{t+1}, zero after the last step
+    for t in range(T - 1, -1, -1):
+        np.add(dH_out[t], carry, out=delta[t])
+        delta[t] *= dF[t]                                       # δ_t = f'(z_t) ⊙ (W_qhᵀ ∂L/∂o_t + W_hhᵀ δ_{t+1})
+        np.matmul(delta[t], W_hh, out=carry)
+    return delta, carry
+
+
 def _backward(p, X, Y, h0, activation, w):
     """backward() without the checks."""
     df_from_h = ACTIVATIONS[activation][2]
@@ -69,14 +86,9 @@ def _backward(p, X, Y, h0, activation, w):
     loss, dO = output_errors(O, Y, w)                           # ∂L/∂o_t = w_t (ŷ_t − y_t)
     dH_out = (dO.reshape(T * B, q) @ p["W_qh"]).reshape(T, B, n)  # W_qhᵀ ∂L/∂o_t, all steps in one product
     dF = df_from_h(H[1:])                                       # f'(z_t), from the stored h_t
-    delta = np.empty((T, B, n))
-    carry = np.zeros((B, n))                                    # W_hhᵀ δ_{t+1}, zero after the last step
-    for t in range(T - 1, -1, -1):
-        np.add(dH_out[t], carry, out=delta[t])
-        delta[t] *= dF[t]                                       # δ_t = f'(z_t) ⊙ (W_qhᵀ ∂L/∂o_t + W_hhᵀ δ_{t+1})
-        np.matmul(delta[t], p["W_hh"], out=carry)
+    delta, dh0 = backward_through_time(p["W_hh"], dF, dH_out)
     grads = param_grads(X, H, dO, delta)
-    return {"loss": loss, "H": H, "O": O, "dO": dO, "delta": delta, "dh0": carry, "grads": grads}
+    return {"loss": loss, "H": H, "O": O, "dO": dO, "delta": delta, "dh0": dh0, "grads": grads}
 
 
 def bptt_grads(params, X, Y, h0=None, activation="tanh", weights=None):

@@ -208,7 +208,7 @@ def draw_pulse_memory(fig, rho, activation, scale, n=8, T=40, seed=0, floor=1e-1
     g = gamma * rho
     sub = (f"γρ = {g:.3g} < 1: forgets, half-life ≤ {np.log(2) / -np.log(g):.1f} steps" if 0 < g < 1
            else f"γρ = {g:.3g} ≥ 1: no guarantee of forgetting")
-    memory.set_title(rf"memory of the pulse, $\rho(W_{{hh}})$ = {rho:g}, pulse {scale:g}" + f"\n{sub}", fontsize=10, y=1.0)
+    memory.set_title(rf"memory: $\rho(W_{{hh}})$ = {rho:g}, pulse {scale:g}" + f"\n{sub}", fontsize=10, y=1.0)
     memory.set_xlabel("time step t")
     memory.legend(fontsize=7.5, loc="best")
     memory.grid(True, which="major", alpha=0.3)

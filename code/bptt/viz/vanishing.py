@@ -1,0 +1,328 @@
+"""Figures of the vanishing/exploding-gradient chapter, and its main explorable.
+
+The main explorable (:func:`main_explorable`) is redrawn on every slider move, so it is built for
+speed; almost all of a redraw is matplotlib drawing text, and the function avoids text work:
+* :func:`draw_gradient_flow` builds its axes on the first call and afterwards only replaces the
+  data of the artists it made (the explorable mechanism passes the same figure every time);
+* labels are plain Unicode, not mathtext (each PNG gets a fresh renderer whose mathtext cache starts
+  empty, and parsing a handful of $...$ labels costs more than the whole computation);
+* axis labels sit at fixed coordinates (placed automatically, each re-measures every tick label);
+* the legend, keys and axis labels, which rarely change, are rasterised once into a layer that
+  later redraws only composite (:class:`_Frozen`).
+"""
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.collections import LineCollection
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
+
+from ..activations import DERIVATIVE_BOUND
+from ..jacobians import lag_norms, safe_norm, step_singular_values
+from ..params import init_params, spectral_radius
+from .explorable import control, explorable
+from .lag import plot_lag_norms
+
+#: sizes of the network in the main explorable: m inputs, n hidden units, q outputs, B sequences
+M_IN, N_HIDDEN, Q_OUT, BATCH = 4, 32, 4, 8
+#: singular values of J_t are computed at no more than this many steps (SVDs are the costly part)
+MAX_SVD_STEPS = 12
+FLOOR, CEILING = 1e-300, 1e300            # the float range plot_lag_norms draws without clipping
+SV_FLOOR = 1e-3                            # singular values below this sit on the panel's bottom edge
+
+CONTROLS = {
+    "sigma": control([0.5, 1.5, 4.0], label="σ_max(W_hh)"),
+    "activation": control(["tanh", "sigmoid", "relu", "identity"], label="activation f"),
+    "T": control([100, 1000], label="T"),
+    "scale": control([0.5, 4.0], label="input scale"),
+    "seed": control([0, 1], label="seed"),
+}
+DEFAULT = {"sigma": 1.5, "activation": "tanh", "T": 100, "scale": 0.5, "seed": 0}
+
+
+def gradient_flow_data(sigma, activation, T, scale, seed, n=N_HIDDEN, B=BATCH):
+    """Everything the main explorable draws, for one setting of its controls.
+
+    W_hh is N(0, 1/n) rescaled to largest singular value ``sigma``; inputs are N(0, scale²);
+    L_T is the cross-entropy of the last step for random targets. Returns a dict:
+      lags (T+1,) 0..T; norms (T+1,) the root mean square over the batch of ‖∂L_T/∂h_{T-lag}‖;
+      rate γσ_max(W_hh); rho ρ(W_hh); gamma γ; sv_W (n,) the singular values of W_hh;
+      steps (S,) the steps t where J_t's singular values are taken (sequence 1 of the batch);
+      S (S, n) those singular values, largest first (NaN after an overflow); bad_step the first
+      t with a non-finite h_t (None if the forward pass stayed finite).
+    """
+    rng = np.random.default_rng(seed)
+    params = init_params(M_IN, n, Q_OUT, seed=seed, singular_value=sigma)
+    X = rng.normal(0.0, scale, size=(T, B, M_IN))
+    y = rng.integers(0, Q_OUT, size=B)
+    N, H = lag_norms(params, X, y, activation=activation)     # N (T+1, B): ‖∂L_T/∂h_k‖ per sequence
+    steps = np.unique(np.linspace(1, T, min(T, MAX_SVD_STEPS)).round().astype(int))
+    S = step_singular_values(params, H[:, :1], activation, steps)[:, 0]
+    finite = np.all(np.isfinite(H), axis=(1, 2))
+    gamma = DERIVATIVE_BOUND[activation]
+    return {
+        "lags": np.arange(T + 1), "norms": (safe_norm(N, axis=1) / np.sqrt(B))[::-1],
+        "rate": gamma * sigma, "rho": spectral_radius(params["W_hh"]), "gamma": gamma,
+        "sv_W": np.linalg.svd(params["W_hh"], compute_uv=False),
+        "steps": steps, "S": S, "bad_step": None if finite.all() else int(np.argmin(finite)),
+    }
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(x, _pos=None):
+    """Tick label 10ⁿ in plain Unicode (mathtext labels would dominate the redraw time)."""
+    return "10" + str(int(round(np.log10(x)))).translate(_SUPERSCRIPT) if x > 0 else ""
+
+
+class _DecadeLocator(LogLocator):
+    """LogLocator that stays quiet when an axis spans nearly all of float64 (overflow frames)."""
+
+    def tick_values(self, vmin, vmax):
+        with np.errstate(over="ignore"):
+            ticks = super().tick_values(vmin, vmax)
+        return ticks[np.isfinite(ticks)]
+
+
+def log_ticks(axis, numticks=7):
+    """A few decade ticks with plain-text labels on a log ``axis`` (ax.yaxis or ax.xaxis)."""
+    axis.set_major_locator(_DecadeLocator(base=10.0, subs=(1.0,), numticks=numticks))
+    axis.set_major_formatter(FuncFormatter(_power_of_ten))
+    axis.set_minor_locator(NullLocator())
+
+
+def _log_limits(values):
+    """(lo, hi) of a log axis holding the positive values shown, a decade of margin each side."""
+    v = values[np.isfinite(values) & (values > 0)]
+    lo, hi = (v.min(), v.max()) if v.size else (1.0, 1.0)
+    return max(lo / 10, FLOOR / 10), min(hi * 10, CEILING * 10)
+
+
+class _Frozen(Artist):
+    """Artists that rarely change between frames, drawn from a bitmap made once per canvas size.
+
+    Text is the costly part of a redraw: matplotlib lays out and rasterises every glyph on every
+    draw. The legend, the keys and the axis labels of the main explorable are the same in most
+    frames, so they are rasterised once into a transparent layer that later draws only composite.
+    :meth:`freeze` takes a ``key`` that must change whenever one of the artists does.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.set_zorder(10)                         # above the axes
+        self.members, self.key, self._layer = [], None, (None, None)
+
+    def freeze(self, artists, key):
+        self.members, self.key = list(artists), key
+        for a in self.members:
+            a.set_visible(False)                    # hidden from the normal draw; drawn into the layer
+
+    def draw(self, renderer):
+        layer_key = (renderer.width, renderer.height, renderer.dpi, self.key)
+        if self._layer[0] != layer_key:
+            layer = RendererAgg(int(renderer.width), int(renderer.height), renderer.dpi)
+            for a in self.members:
+                a.set_visible(True)
+                a.draw(layer)
+                a.set_visible(False)
+            # draw_image counts rows from the bottom, the buffer from the top
+            self._layer = (layer_key, np.ascontiguousarray(np.asarray(layer.buffer_rgba())[::-1]))
+        gc = renderer.new_gc()
+        renderer.draw_image(gc, 0, 0, self._layer[1])
+        gc.restore()
+
+
+def _build(fig):
+    """First call: the two panels and the artists later calls only update."""
+    fig.clear()
+    fig.set_layout_engine(None)                     # fixed geometry: frames do not jump, and no layout pass
+    gs = fig.add_gridspec(1, 2, width_ratios=[1.65, 1], left=0.095, right=0.985, bottom=0.2, top=0.82, wspace=0.22)
+    ax, ax2 = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
+    st = {"ax": ax, "ax2": ax2, "curve": []}
+    (st["bound"],) = ax.plot([0, 1], [1, 1], "--", color="tab:red", lw=1.3, label="bound (γσ_max)^lag")
+    (st["eig"],) = ax.plot([0, 1], [1, 1], ":", color="0.35", lw=1.4, label="(γρ)^lag: not a bound")
+    # axis labels at fixed coordinates (placed automatically, each would re-measure the tick labels
+    # of every axis on each draw); they are drawn from the frozen layer, see _Frozen
+    for a, x in ((ax, -0.135), (ax2, -0.16)):
+        a.xaxis.set_label_coords(0.5, -0.12)
+        a.yaxis.set_label_coords(x, 0.5)
+    ax2.set_xlabel("i")
+    ax.set_ylabel("gradient norm")
+    ax2.set_ylabel("singular value")
+    # log scale with fixed limits before the first curve: autoscaling margins around values
+    # clipped at 1e300 would overflow (and warn) inside plot_lag_norms' set_yscale
+    ax.set_yscale("log")
+    ax.set_ylim(1e-2, 1e2)
+    st["status"] = fig.text(0.095, 0.015, "", fontsize=9.5, va="bottom", color="0.1")
+    st["spectra"] = LineCollection([], colors="0.6", linewidths=0.7, label=f"σ_i(J_t), {MAX_SVD_STEPS} steps t")
+    ax2.add_collection(st["spectra"])
+    (st["envelope"],) = ax2.plot([1], [1], "--", color="tab:red", lw=1.3, label="γσ_i(W_hh)")
+    ax2.axhline(1.0, ls=":", color="k", lw=0.8)
+    ax2.set_yscale("log")
+    ax2.set_xticks([1, N_HIDDEN // 2, N_HIDDEN])
+    # the left legend sits above its panel, where no curve can run into it; the right panel's
+    # key is two coloured texts (cheaper to draw than a Legend)
+    box = ax2.get_position()
+    st["keys"] = [fig.text(box.x0, box.y1 + 0.075, f"── σ_i(J_t), {MAX_SVD_STEPS} steps t", color="0.45",
+                           fontsize=9),
+                  fig.text(box.x0, box.y1 + 0.015, "╌╌ under γσ_i(W_hh)", color="tab:red", fontsize=9)]
+    ax.set_xlabel("lag T − k")
+    st["frozen"] = fig.add_artist(_Frozen())
+    fig._gradient_flow = st
+    return st
+
+
+def draw_gradient_flow(fig, sigma, activation, T, scale, seed):
+    """The main explorable: ‖∂L_T/∂h_{T-lag}‖ against the lag with the bound, and J_t's singular values."""
+    st = getattr(fig, "_gradient_flow", None)
+    if st is None or st["ax"] not in fig.axes:
+        st = _build(fig)
+    d = gradient_flow_data(sigma, activation, T, scale, seed)
+    ax, ax2 = st["ax"], st["ax2"]
+    lags, norms = d["lags"], d["norms"]
+    for line in st["curve"]:                       # the curve and its overflow markers are redrawn
+        line.remove()
+    n_before = len(ax.lines)
+    plot_lag_norms(ax, lags, norms, label="‖∂L_T/∂h_k‖", color="tab:blue", lw=1.8)
+    st["curve"] = ax.lines[n_before:]
+    shown = np.clip(np.nan_to_num(norms, nan=CEILING, posinf=CEILING), FLOOR, CEILING)
+    g_T = shown[0]
+    lo, hi = _log_limits(np.append(shown, [1e-2, 1e2, min(g_T * 1e3, CEILING)]))
+    for line, rate in ((st["bound"], d["rate"]), (st["eig"], d["gamma"] * d["rho"])):
+        log_curve = np.log10(g_T) + lags * np.log10(max(rate, FLOOR))
+        line.set_data(lags, 10.0 ** np.clip(log_curve, np.log10(lo) - 1, np.log10(hi) + 1))
+    ax.set_xlim(0, T)
+    ax.set_ylim(lo, hi)
+    ax.set_xlabel("lag T − k")                     # plot_lag_norms sets a longer one
+    ax.xaxis.set_major_locator(MaxNLocator(2, integer=True))
+    log_ticks(ax.yaxis, numticks=4)
+    labels = tuple(line.get_label() for line in ax.lines)
+    if st.get("legend_labels") != labels:       # a new legend only when an overflow entry comes or goes
+        legend = ax.legend(loc="lower left", bbox_to_anchor=(-0.02, 1.0), ncols=2, fontsize=9, frameon=False,
+                           borderaxespad=0.2, handlelength=1.6, columnspacing=1.0)
+        st["frozen"].freeze([legend, *st["keys"], ax.xaxis.label, ax2.xaxis.label, ax.yaxis.label,
+                             ax2.yaxis.label], key=labels)
+        st["legend_labels"] = labels
+    st["status"].set_text(f"{activation}, ρ(W_hh) = {d['rho']:.2f}, γσ_max = {d['rate']:g}: {_status(d)}")
+    # the spectrum of J_t at up to MAX_SVD_STEPS steps of sequence 1, under γ σ_i(W_hh)
+    i = np.arange(1, d["S"].shape[1] + 1)
+    S = np.maximum(d["S"][np.all(np.isfinite(d["S"]), axis=1)], SV_FLOOR)
+    st["spectra"].set_segments([np.column_stack([i, s]) for s in S])
+    envelope = np.maximum(d["gamma"] * d["sv_W"], SV_FLOOR)
+    st["envelope"].set_data(i, envelope)
+    ax2.set_xlim(0.5, len(i) + 0.5)
+    ax2.set_ylim(SV_FLOOR / 1.5, max(envelope[0], 1.0) * 4)
+    log_ticks(ax2.yaxis, numticks=3)
+
+
+def _status(d):
+    """One line saying what happened to the gradient, in words."""
+    norms = d["norms"]
+    if d["bad_step"] is not None:
+        return f"h_t overflows at t = {d['bad_step']}, no finite gradient"
+    lost = np.flatnonzero(~np.isfinite(norms) | (norms < FLOOR) | (norms > CEILING))
+    if lost.size:
+        return f"out of float range from lag {lost[0]}"
+    ratio = norms[-1] / norms[0]
+    verb = "vanished" if ratio < 1e-3 else "exploded" if ratio > 1e3 else "kept its size"
+    return f"{verb}: ratio {ratio:.0e}"
+
+
+def main_explorable(dpi=80):
+    """The chapter's main explorable figure over :data:`CONTROLS` (96 frames), opening on :data:`DEFAULT`."""
+    return explorable(draw_gradient_flow, CONTROLS, default=DEFAULT, figsize=(8.2, 4.0), dpi=dpi,
+                      caption="Left: the gradient of the last step's loss with respect to the state lag steps "
+                              "back (log scale), with the Pascanu-Mikolov-Bengio bound dashed and the eigenvalue "
+                              "rate, which is not a bound, dotted. Right: the singular values of the per-step "
+                              f"Jacobian J_t = D_t W_hh at {MAX_SVD_STEPS} steps t, under γ times those of W_hh; "
+                              "values below 10⁻³ sit on the bottom edge.")
+
+
+# -- the chapter's other figures ------------------------------------------------------------------
+
+def draw_powers_2x2(fig, matrices, K=40):
+    """‖W^k‖₂ for k = 0..K for a few 2×2 matrices, with ρ(W)^k dotted and σ_max(W)^k dashed.
+
+    matrices: {label: (2, 2) array}. One panel; log scale.
+    """
+    fig.clear()
+    ax = fig.add_subplot()
+    k = np.arange(K + 1)
+    for (label, W), color in zip(matrices.items(), ["tab:blue", "tab:orange", "tab:green", "tab:purple"]):
+        W = np.asarray(W, dtype=float)
+        norms = [np.linalg.norm(np.linalg.matrix_power(W, int(j)), 2) for j in k]
+        rho, smax = spectral_radius(W), np.linalg.norm(W, 2)
+        ax.plot(k, norms, "o-", ms=2.5, color=color, label=f"{label}\nρ = {rho:.2f}, σ_max = {smax:.2f}")
+        ax.plot(k, rho ** k, ":", color=color, lw=1.2)
+        ax.plot(k, smax ** k, "--", color=color, lw=0.9, alpha=0.7)
+    ax.set_yscale("log")
+    ax.set_ylim(1e-3, 1e3)
+    ax.set_xlabel("power k")
+    ax.set_ylabel("‖W^k‖₂")
+    ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+              title="solid ‖W^k‖, dotted ρ^k,\ndashed σ_max^k", title_fontsize=8.5)
+
+
+def draw_lag_shares(fig, shares, grad_norms=None):
+    """Each lag's share of ∂L/∂W_hh (left, log scale) and the cumulative share (right).
+
+    shares: {label: (T,) array from bptt.jacobians.lag_shares}; grad_norms: {label: ‖∂L/∂W_hh‖_F}
+    to print in the legend, or None.
+    """
+    fig.clear()
+    ax, ax2 = fig.subplots(1, 2)
+    for label, s in shares.items():
+        s = np.asarray(s, dtype=float)
+        s = s[: np.flatnonzero(s)[-1] + 1] if np.any(s) else s   # G_{T-1} = δ_{T,1} h_0ᵀ is exactly 0 when h_0 = 0
+        text = label if grad_norms is None else f"{label} (‖∂L/∂W_hh‖ = {grad_norms[label]:.3g})"
+        plot_lag_norms(ax, np.arange(len(s)), s, label=text, floor=1e-30, ceiling=1.0)
+        ax2.plot(np.arange(len(s)), np.cumsum(s), label=label)
+    ax.set_xlabel("lag t − k")
+    ax.set_ylabel("share of Σ_l ‖G_l‖")
+    ax.legend(fontsize=8)
+    ax2.set_xlabel("lag t − k")
+    ax2.set_ylabel("cumulative share")
+    ax2.set_ylim(0, 1.02)
+    ax2.axhline(0.99, color="0.6", ls=":", lw=0.8)
+
+
+def draw_training(fig, runs, threshold=None, chance=None):
+    """Loss (left) and raw gradient norm (right) at every SGD step, one line per run.
+
+    runs: {label: dict from bptt.divergence.train_sgd}. threshold: the global-norm clipping
+    threshold to mark; chance: the loss of a uniform guess to mark.
+    """
+    fig.clear()
+    ax, ax2 = fig.subplots(1, 2)
+    for label, r in runs.items():
+        steps = np.arange(len(r["loss"]))
+        ax.plot(steps, r["loss"], lw=1.1, label=label)
+        ax2.plot(steps, r["grad_norm"], lw=1.1, label=label)
+    if chance is not None:
+        ax.axhline(chance, color="0.5", ls=":", lw=1, label="chance (log 2)")
+    if threshold is not None:
+        ax2.axhline(threshold, color="0.5", ls="--", lw=1, label=f"global clipping threshold {threshold:g}")
+    for a, name in ((ax, "loss per scored position"), (ax2, "‖∂L/∂θ‖ before clipping")):
+        a.set_yscale("log")
+        a.set_xlabel("SGD step")
+        a.set_ylabel(name)
+        a.legend(fontsize=8)
+
+
+def draw_remedies(fig, curves, tau=None):
+    """‖∂L_T/∂h_{T-lag}‖ against the lag for several networks on one log axis.
+
+    curves: {label: (T+1,) norms indexed by lag}; tau: a truncation window to mark (gradients
+    beyond it are cut to exactly zero by truncated BPTT).
+    """
+    fig.clear()
+    ax = fig.add_subplot()
+    for label, norms in curves.items():
+        norms = np.asarray(norms, dtype=float)
+        plot_lag_norms(ax, np.arange(len(norms)), norms, label=label, lw=1.6)
+    if tau is not None:
+        ax.axvline(tau, color="0.3", ls="--", lw=1)
+        ax.text(tau, 0.97, f" truncation at τ = {tau}:\n nothing beyond", transform=ax.get_xaxis_transform(),
+                fontsize=8.5, color="0.3", va="top")
+    ax.set_ylabel("‖∂L_T/∂h_k‖ (rms over batch)")
+    ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)

@@ -1,0 +1,23 @@
+"""The shared lag plot never hides a value: overflow and zeros are clipped to the axis and named."""
+import numpy as np
+from matplotlib.figure import Figure
+
+from bptt.viz import nonfinite_count, plot_lag_norms
+
+
+def test_overflow_and_zeros_are_drawn_and_named():
+    ax = Figure().add_subplot()
+    norms = np.array([1.0, 1e-3, 0.0, np.inf, np.nan, 1e-270])
+    line = plot_lag_norms(ax, np.arange(6), norms, label="g")
+    assert nonfinite_count(ax.figure) == 0, "every point is drawn at a finite height"
+    labels = [ln.get_label() for ln in ax.lines]
+    assert "2 values out of float range (clipped to the top)" in labels       # inf and NaN
+    assert "2 values zero or below 1e-250 (drawn at the bottom)" in labels    # 0 and an underflow
+    np.testing.assert_array_equal(line.get_ydata()[:2], [1.0, 1e-3]), "ordinary values are untouched"
+    assert ax.get_yscale() == "log"
+
+
+def test_ordinary_values_add_no_markers():
+    ax = Figure().add_subplot()
+    plot_lag_norms(ax, [0, 1, 2], [1.0, 0.5, 0.25], label="g")
+    assert [ln.get_label() for ln in ax.lines] == ["g"]

@@ -12,7 +12,7 @@ import numpy as np
 
 from .activations import sigmoid
 from .backprop import output_errors
-from .params import recurrent_matrix
+from .params import gate_shapes, recurrent_matrix
 from .validate import check_inputs, check_params, check_positive_int, check_state, check_targets, check_weights
 
 GATES = ("r", "z", "h")
@@ -20,11 +20,7 @@ GATES = ("r", "z", "h")
 
 def gru_shapes(m, n, q):
     """{key: (shape, spelled shape)} of a GRU with m inputs, n hidden units and q outputs."""
-    shapes = {}
-    for g in GATES:
-        shapes.update({f"W_x{g}": ((n, m), "(n, m)"), f"W_h{g}": ((n, n), "(n, n)"), f"b_{g}": ((n,), "(n,)")})
-    shapes.update({"W_qh": ((q, n), "(q, n)"), "b_q": ((q,), "(q,)")})
-    return shapes
+    return gate_shapes(GATES, m, n, q)
 
 
 def gru_init_params(n_in, n_hidden, n_out, seed=0, update_bias=0.0, spectral_radius=None):

@@ -14,7 +14,7 @@ import numpy as np
 
 from .activations import sigmoid
 from .backprop import output_errors
-from .params import recurrent_matrix
+from .params import gate_shapes, recurrent_matrix
 from .validate import check_inputs, check_params, check_positive_int, check_state, check_targets, check_weights
 
 GATES = ("i", "f", "o", "c")          # the stacking order of the four pre-activations
@@ -22,11 +22,7 @@ GATES = ("i", "f", "o", "c")          # the stacking order of the four pre-activ
 
 def lstm_shapes(m, n, q):
     """{key: (shape, spelled shape)} of an LSTM with m inputs, n cells and q outputs."""
-    shapes = {}
-    for g in GATES:
-        shapes.update({f"W_x{g}": ((n, m), "(n, m)"), f"W_h{g}": ((n, n), "(n, n)"), f"b_{g}": ((n,), "(n,)")})
-    shapes.update({"W_qh": ((q, n), "(q, n)"), "b_q": ((q,), "(q,)")})
-    return shapes
+    return gate_shapes(GATES, m, n, q)
 
 
 def lstm_init_params(n_in, n_hidden, n_out, seed=0, forget_bias=1.0, spectral_radius=None):

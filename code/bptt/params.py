@@ -18,6 +18,15 @@ def elman_shapes(m, n, q):
     }
 
 
+def gate_shapes(gates, m, n, q):
+    """Shapes of a gated cell: W_x<g> (n, m), W_h<g> (n, n), b_<g> (n,) for each gate letter, plus W_qh, b_q."""
+    shapes = {}
+    for g in gates:
+        shapes.update({f"W_x{g}": ((n, m), "(n, m)"), f"W_h{g}": ((n, n), "(n, n)"), f"b_{g}": ((n,), "(n,)")})
+    shapes.update({"W_qh": ((q, n), "(q, n)"), "b_q": ((q,), "(q,)")})
+    return shapes
+
+
 def dims_of(params):
     """(m, n, q) read off the shapes of W_hx and W_qh."""
     n, m = np.shape(params["W_hx"])

@@ -12,8 +12,8 @@ import numpy as np
 
 from .activations import sigmoid
 from .backprop import output_errors
-from .params import gate_shapes, recurrent_matrix
-from .validate import check_inputs, check_params, check_positive_int, check_state, check_targets, check_weights
+from .params import gate_shapes, gated_init_params
+from .validate import check_inputs, check_params, check_state, check_targets, check_weights
 
 GATES = ("r", "z", "h")
 
@@ -30,18 +30,7 @@ def gru_init_params(n_in, n_hidden, n_out, seed=0, update_bias=0.0, spectral_rad
     given), W_qh ~ N(0, 1/n_hidden); biases zero except b_z = ``update_bias`` (a positive value
     makes z_t ≈ 1 at the start: the unit keeps its state, the GRU's analogue of a forget-gate bias).
     """
-    m, n, q = (check_positive_int(v, k) for v, k in ((n_in, "n_in"), (n_hidden, "n_hidden"), (n_out, "n_out")))
-    if not np.isfinite(update_bias):
-        raise ValueError(f"update_bias must be a finite number, got {update_bias!r}")
-    rng = np.random.default_rng(seed)
-    p = {}
-    for g in GATES:
-        p[f"W_x{g}"] = rng.normal(0.0, 1.0 / np.sqrt(m), size=(n, m))
-        p[f"W_h{g}"] = recurrent_matrix(n, "normal", rng, spectral_radius)
-        p[f"b_{g}"] = np.full(n, float(update_bias) if g == "z" else 0.0)
-    p["W_qh"] = rng.normal(0.0, 1.0 / np.sqrt(n), size=(q, n))
-    p["b_q"] = np.zeros(q)
-    return p
+    return gated_init_params(GATES, n_in, n_hidden, n_out, seed, {("z", "update_bias"): update_bias}, spectral_radius)
 
 
 def check_gru(params, X, h0=None):

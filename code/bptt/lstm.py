@@ -14,8 +14,8 @@ import numpy as np
 
 from .activations import sigmoid
 from .backprop import output_errors
-from .params import gate_shapes, recurrent_matrix
-from .validate import check_inputs, check_params, check_positive_int, check_state, check_targets, check_weights
+from .params import gate_shapes, gated_init_params
+from .validate import check_inputs, check_params, check_state, check_targets, check_weights
 
 GATES = ("i", "f", "o", "c")          # the stacking order of the four pre-activations
 
@@ -32,18 +32,7 @@ def lstm_init_params(n_in, n_hidden, n_out, seed=0, forget_bias=1.0, spectral_ra
     given), W_qh ~ N(0, 1/n_hidden); biases zero except b_f = ``forget_bias`` (default 1, so
     that f_t ≈ σ(1) ≈ 0.73 at the start: Gers et al. 2000, Jozefowicz et al. 2015).
     """
-    m, n, q = (check_positive_int(v, k) for v, k in ((n_in, "n_in"), (n_hidden, "n_hidden"), (n_out, "n_out")))
-    if not np.isfinite(forget_bias):
-        raise ValueError(f"forget_bias must be a finite number, got {forget_bias!r}")
-    rng = np.random.default_rng(seed)
-    p = {}
-    for g in GATES:
-        p[f"W_x{g}"] = rng.normal(0.0, 1.0 / np.sqrt(m), size=(n, m))
-        p[f"W_h{g}"] = recurrent_matrix(n, "normal", rng, spectral_radius)
-        p[f"b_{g}"] = np.full(n, float(forget_bias) if g == "f" else 0.0)
-    p["W_qh"] = rng.normal(0.0, 1.0 / np.sqrt(n), size=(q, n))
-    p["b_q"] = np.zeros(q)
-    return p
+    return gated_init_params(GATES, n_in, n_hidden, n_out, seed, {("f", "forget_bias"): forget_bias}, spectral_radius)
 
 
 def check_lstm(params, X, h0=None, c0=None, extra=None):

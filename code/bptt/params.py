@@ -27,6 +27,30 @@ def gate_shapes(gates, m, n, q):
     return shapes
 
 
+def gated_init_params(gates, n_in, n_hidden, n_out, seed=0, gate_bias=None, spectral_radius=None):
+    """Random parameters of a gated cell with the letters ``gates`` (e.g. "ifoc" or "rzh").
+
+    W_x<g> ~ N(0, 1/n_in), W_h<g> ~ N(0, 1/n_hidden) (each rescaled to ``spectral_radius`` if
+    given), W_qh ~ N(0, 1/n_hidden); biases zero except gate_bias = {(letter, name): value},
+    e.g. {("f", "forget_bias"): 1.0}; ``name`` is the argument named in errors.
+    """
+    m, n, q = (check_positive_int(v, k) for v, k in ((n_in, "n_in"), (n_hidden, "n_hidden"), (n_out, "n_out")))
+    bias = {}
+    for (g, name), value in (gate_bias or {}).items():
+        if not np.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
+        bias[g] = float(value)
+    rng = np.random.default_rng(seed)
+    p = {}
+    for g in gates:
+        p[f"W_x{g}"] = rng.normal(0.0, 1.0 / np.sqrt(m), size=(n, m))
+        p[f"W_h{g}"] = recurrent_matrix(n, "normal", rng, spectral_radius)
+        p[f"b_{g}"] = np.full(n, bias.get(g, 0.0))
+    p["W_qh"] = rng.normal(0.0, 1.0 / np.sqrt(n), size=(q, n))
+    p["b_q"] = np.zeros(q)
+    return p
+
+
 def dims_of(params):
     """(m, n, q) read off the shapes of W_hx and W_qh."""
     n, m = np.shape(params["W_hx"])

@@ -4,6 +4,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# matplotlib's font cache lives with the environment it describes: a cache shared in the home
+# folder can name font files of a deleted environment, and the fallback notices it then prints
+# (or "building the font cache") would land in a cell's stderr and fail the strict build
+export MPLCONFIGDIR := $(CURDIR)/$(VENV)/mplconfig
+FONTS  := $(MPLCONFIGDIR)/.fonts-cached
 
 .PHONY: book test test-fast bench clean
 
@@ -13,9 +18,14 @@ $(STAMP): requirements.txt code/pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+$(FONTS): $(STAMP)
+	mkdir -p $(MPLCONFIGDIR)
+	$(BIN)/python -c "import matplotlib.font_manager as fm; fm.findfont('DejaVu Sans'); fm.findfont('STIXGeneral')"
+	touch $(FONTS)
+
 # strict build: every notebook executed (cached), any warning or failing cell is an error.
 # The execution cache keys on the notebooks' text only, so a change to the library clears it.
-book: $(STAMP)
+book: $(FONTS)
 	@if [ -d _build/.jupyter_cache ] && [ -n "$$(find code -name '*.py' -newer _build/.jupyter_cache -print -quit)" ]; then \
 	  echo "code/ changed since the last execution: re-executing every chapter"; rm -rf _build/.jupyter_cache _build/.doctrees; fi
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter-book build . -W -n --keep-going
@@ -23,15 +33,15 @@ book: $(STAMP)
 	@echo "Open _build/html/index.html in a browser."
 
 # everything: the library, the SymPy checks, a clean strict build, the browser tests
-test: $(STAMP)
+test: $(FONTS)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 
 # the library and maths only (no book build, no browser)
-test-fast: $(STAMP)
+test-fast: $(FONTS)
 	$(BIN)/python -m pytest -m "not book"
 
 # speed measurements (they print figures and ratios; they are not tests)
-bench: $(STAMP)
+bench: $(FONTS)
 	for f in benchmarks/bench_*.py; do echo "== $$f"; OMP_NUM_THREADS=1 $(BIN)/python $$f || exit 1; done
 
 clean:

@@ -21,3 +21,17 @@ def test_ordinary_values_add_no_markers():
     ax = Figure().add_subplot()
     plot_lag_norms(ax, [0, 1, 2], [1.0, 0.5, 0.25], label="g")
     assert [ln.get_label() for ln in ax.lines] == ["g"]
+
+
+def test_log_ticks_are_plain_text_decades_even_across_all_of_float_range():
+    from bptt.viz import log_ticks
+
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.set_yscale("log")
+    ax.set_ylim(1e-250, 1e250)                   # an overflow frame: the locator must not warn
+    log_ticks(ax.yaxis, numticks=5)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert labels and all(lab.startswith("10") and "$" not in lab for lab in labels)
+    assert "10⁰" in [ax.yaxis.get_major_formatter()(1.0, 0)]

@@ -8,8 +8,7 @@ from ..lstm import carousel_path, lstm_backward, lstm_init_params
 from ..params import init_params
 from ..tasks import chance_loss
 from .explorable import control, explorable
-from .lag import plot_lag_norms
-from .vanishing import log_ticks
+from .lag import log_ticks, plot_lag_norms
 
 #: sizes in the explorable: m inputs, n hidden units, q outputs, B sequences, T steps
 M_IN, N_HIDDEN, Q_OUT, BATCH, T_STEPS = 4, 16, 4, 4, 80

@@ -1,5 +1,6 @@
-"""The book's recurring picture: how much gradient reaches each step back in time."""
+"""The book's recurring picture: how much gradient reaches each step back in time, and its log axis."""
 import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 
 def plot_lag_norms(ax, lags, norms, label=None, floor=1e-250, ceiling=1e250, **style):
@@ -24,3 +25,27 @@ def plot_lag_norms(ax, lags, norms, label=None, floor=1e-250, ceiling=1e250, **s
     ax.set_yscale("log")
     ax.set_xlabel("lag T − k (steps back in time)")
     return line
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(x, _pos=None):
+    """Tick label 10ⁿ in plain Unicode (mathtext labels would dominate the redraw time)."""
+    return "10" + str(int(round(np.log10(x)))).translate(_SUPERSCRIPT) if x > 0 else ""
+
+
+class _DecadeLocator(LogLocator):
+    """LogLocator that stays quiet when an axis spans nearly all of float64 (overflow frames)."""
+
+    def tick_values(self, vmin, vmax):
+        with np.errstate(over="ignore"):
+            ticks = super().tick_values(vmin, vmax)
+        return ticks[np.isfinite(ticks)]
+
+
+def log_ticks(axis, numticks=7):
+    """A few decade ticks with plain-text labels on a log ``axis`` (ax.yaxis or ax.xaxis)."""
+    axis.set_major_locator(_DecadeLocator(base=10.0, subs=(1.0,), numticks=numticks))
+    axis.set_major_formatter(FuncFormatter(_power_of_ten))
+    axis.set_minor_locator(NullLocator())

@@ -14,13 +14,13 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.collections import LineCollection
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import MaxNLocator
 
 from ..activations import DERIVATIVE_BOUND
 from ..jacobians import lag_norms, safe_norm, step_singular_values
 from ..params import init_params, spectral_radius
 from .explorable import control, explorable
-from .lag import plot_lag_norms
+from .lag import log_ticks, plot_lag_norms
 
 #: sizes of the network in the main explorable: m inputs, n hidden units, q outputs, B sequences
 M_IN, N_HIDDEN, Q_OUT, BATCH = 4, 32, 4, 8
@@ -65,30 +65,6 @@ def gradient_flow_data(sigma, activation, T, scale, seed, n=N_HIDDEN, B=BATCH):
         "sv_W": np.linalg.svd(params["W_hh"], compute_uv=False),
         "steps": steps, "S": S, "bad_step": None if finite.all() else int(np.argmin(finite)),
     }
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _power_of_ten(x, _pos=None):
-    """Tick label 10ⁿ in plain Unicode (mathtext labels would dominate the redraw time)."""
-    return "10" + str(int(round(np.log10(x)))).translate(_SUPERSCRIPT) if x > 0 else ""
-
-
-class _DecadeLocator(LogLocator):
-    """LogLocator that stays quiet when an axis spans nearly all of float64 (overflow frames)."""
-
-    def tick_values(self, vmin, vmax):
-        with np.errstate(over="ignore"):
-            ticks = super().tick_values(vmin, vmax)
-        return ticks[np.isfinite(ticks)]
-
-
-def log_ticks(axis, numticks=7):
-    """A few decade ticks with plain-text labels on a log ``axis`` (ax.yaxis or ax.xaxis)."""
-    axis.set_major_locator(_DecadeLocator(base=10.0, subs=(1.0,), numticks=numticks))
-    axis.set_major_formatter(FuncFormatter(_power_of_ten))
-    axis.set_minor_locator(NullLocator())
 
 
 def _log_limits(values):

@@ -122,6 +122,27 @@ def carousel_path(F, dc_T):
     return P
 
 
+def stacked_grads(X, H, dO, delta):
+    """Gradients of the gate weights and the output layer from the stacked gate errors.
+
+    X (T, B, m), H (T+1, B, n), dO = ∂L/∂o_t (T, B, q), delta (T, B, 4n) = δ^g_t stacked as
+    i, f, o, c. Returns {W_x<g>, W_h<g>, b_<g> for each gate, W_qh, b_q}.
+    """
+    T, B, m = X.shape
+    n = H.shape[2]
+    D = delta.reshape(T * B, 4 * n)
+    dW_x = D.T @ X.reshape(T * B, m)       # Σ_t δ_t x_tᵀ, all gates at once
+    dW_h = D.T @ H[:-1].reshape(T * B, n)  # Σ_t δ_t h_{t-1}ᵀ
+    db = D.sum(axis=0)
+    grads = {}
+    for k, g in enumerate(GATES):          # unstack: rows k·n .. (k+1)·n are gate g
+        rows = slice(k * n, (k + 1) * n)
+        grads.update({f"W_x{g}": dW_x[rows], f"W_h{g}": dW_h[rows], f"b_{g}": db[rows]})
+    grads["W_qh"] = dO.reshape(T * B, -1).T @ H[1:].reshape(T * B, n)
+    grads["b_q"] = dO.reshape(T * B, -1).sum(axis=0)
+    return grads
+
+
 def lstm_backward(params, X, Y, h0=None, c0=None, weights=None):
     """Forward and backward pass of the LSTM, returning every intermediate.
 
@@ -148,16 +169,7 @@ def lstm_backward(params, X, Y, h0=None, c0=None, weights=None):
         dC[t], delta[t - 1], carry = cell_backward(dH[t], carry, C[t - 1], C[t], *gates)
         dH[t - 1] += delta[t - 1] @ W_h    # Σ_g W_hgᵀ δ^g_t, into h_{t-1}
     dC[0] = carry
-    D = delta.reshape(T * B, 4 * n)
-    dW_x = D.T @ X.reshape(T * B, m)       # Σ_t δ_t x_tᵀ, all gates at once
-    dW_h = D.T @ H[:-1].reshape(T * B, n)  # Σ_t δ_t h_{t-1}ᵀ
-    db = D.sum(axis=0)
-    grads = {}
-    for k, g in enumerate(GATES):          # unstack: rows k·n .. (k+1)·n are gate g
-        rows = slice(k * n, (k + 1) * n)
-        grads.update({f"W_x{g}": dW_x[rows], f"W_h{g}": dW_h[rows], f"b_{g}": db[rows]})
-    grads["W_qh"] = dO.reshape(T * B, -1).T @ H[1:].reshape(T * B, n)
-    grads["b_q"] = dO.reshape(T * B, -1).sum(axis=0)
+    grads = stacked_grads(X, H, dO, delta)
     return {**fw, "loss": loss, "dO": dO, "delta": delta, "dH": dH, "dC": dC, "grads": grads}
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .activations import sigmoid
 from .backprop import output_errors
-from .lstm import GATES, check_lstm, lstm_init_params, stack
+from .lstm import check_lstm, lstm_init_params, stack, stacked_grads
 from .validate import check_targets, check_weights
 
 PEEPHOLES = ("w_ci", "w_cf", "w_co")
@@ -85,18 +85,11 @@ def peephole_backward(params, X, Y, h0=None, c0=None, weights=None):
         carry = f * dC[t] + p["w_ci"] * d_zi + p["w_cf"] * d_zf      # carousel plus the two peepholes on c_{t-1}
         dH[s] += delta[s] @ W_h
     dC[0] = carry
-    D = delta.reshape(T * B, 4 * n)
-    dW_x, dW_h, db = D.T @ X.reshape(T * B, m), D.T @ H[:-1].reshape(T * B, n), D.sum(axis=0)
-    grads = {}
-    for k, g in enumerate(GATES):
-        rows = slice(k * n, (k + 1) * n)
-        grads.update({f"W_x{g}": dW_x[rows], f"W_h{g}": dW_h[rows], f"b_{g}": db[rows]})
+    grads = stacked_grads(X, H, dO, delta)
     d_i, d_f, d_o = delta[..., :n], delta[..., n:2 * n], delta[..., 2 * n:3 * n]
     grads["w_ci"] = np.sum(d_i * C[:-1], axis=(0, 1))               # Σ_t δ^i_t ⊙ c_{t-1}
     grads["w_cf"] = np.sum(d_f * C[:-1], axis=(0, 1))
     grads["w_co"] = np.sum(d_o * C[1:], axis=(0, 1))                # Σ_t δ^o_t ⊙ c_t
-    grads["W_qh"] = dO.reshape(T * B, -1).T @ H[1:].reshape(T * B, n)
-    grads["b_q"] = dO.reshape(T * B, -1).sum(axis=0)
     return {**fw, "loss": loss, "dO": dO, "delta": delta, "dH": dH, "dC": dC, "grads": grads}
 
 

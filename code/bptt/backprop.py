@@ -12,7 +12,7 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .elman import _forward, check_elman
 from .losses import softmax_cross_entropy
-from .validate import check_targets, check_weights
+from .validate import check_backward_range, check_targets, check_weights, nonfinite_ignored
 
 
 def check_backward_args(params, X, Y, h0=None, activation="tanh", weights=None):
@@ -80,14 +80,18 @@ def backward_through_time(W_hh, dF, dH_out):
 def _backward(p, X, Y, h0, activation, w):
     """backward() without the checks."""
     df_from_h = ACTIVATIONS[activation][2]
-    H, O = _forward(p, X, h0, activation)
+    quiet = nonfinite_ignored()            # the caller asked for inf/NaN back (np.errstate)
+    H, O = _forward(p, X, h0, activation)  # raises, naming the step, if h_t leaves the float range
     T, B, _ = X.shape
     n, q = p["W_hh"].shape[0], p["W_qh"].shape[0]
-    loss, dO = output_errors(O, Y, w)                           # ∂L/∂o_t = w_t (ŷ_t − y_t)
-    dH_out = (dO.reshape(T * B, q) @ p["W_qh"]).reshape(T, B, n)  # W_qhᵀ ∂L/∂o_t, all steps in one product
-    dF = df_from_h(H[1:])                                       # f'(z_t), from the stored h_t
-    delta, dh0 = backward_through_time(p["W_hh"], dF, dH_out)
-    grads = param_grads(X, H, dO, delta)
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss, dO = output_errors(O, Y, w)                           # ∂L/∂o_t = w_t (ŷ_t − y_t)
+        dH_out = (dO.reshape(T * B, q) @ p["W_qh"]).reshape(T, B, n)  # W_qhᵀ ∂L/∂o_t, one product
+        dF = df_from_h(H[1:])                                       # f'(z_t), from the stored h_t
+        delta, dh0 = backward_through_time(p["W_hh"], dF, dH_out)
+        grads = param_grads(X, H, dO, delta)
+    if not quiet:
+        check_backward_range(loss, delta, grads)                    # names the step where δ_t overflowed
     return {"loss": loss, "H": H, "O": O, "dO": dO, "delta": delta, "dh0": dh0, "grads": grads}
 
 

@@ -4,7 +4,7 @@ Shapes: W_hx (n, m), W_hh (n, n), b_h (n,), W_qh (q, n), b_q (q,).
 """
 import numpy as np
 
-from .validate import check_positive_int
+from .validate import as_real_array, check_positive_int
 
 
 def elman_shapes(m, n, q):
@@ -58,7 +58,10 @@ def dims_of(params):
 
 
 def spectral_radius(A):
-    """ρ(A) = max |λ_i(A)|, the largest eigenvalue modulus."""
+    """ρ(A) = max |λ_i(A)|, the largest eigenvalue modulus. A: a finite square matrix (n, n)."""
+    A = as_real_array(A, "A", ndim=2)
+    if A.shape[0] != A.shape[1] or A.shape[0] == 0:
+        raise ValueError(f"A must be a square matrix of shape (n, n) with n >= 1, got shape {A.shape}")
     return float(np.max(np.abs(np.linalg.eigvals(A))))
 
 
@@ -68,7 +71,9 @@ def recurrent_matrix(n, init="normal", rng=None, spectral_radius_=None, singular
     init: "normal" (entries N(0, 1/n)), "orthogonal" (Q of a QR factorisation) or
     "identity" (IRNN, Le et al. 2015). Optionally rescaled so that its spectral radius, or
     its largest singular value, equals the requested number (give at most one of the two).
+    n: an integer >= 1.
     """
+    n = check_positive_int(n, "n")
     rng = np.random.default_rng(rng)
     if init == "normal":
         A = rng.normal(0.0, 1.0 / np.sqrt(n), size=(n, n))

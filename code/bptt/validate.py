@@ -1,8 +1,32 @@
 """Argument checks shared by every routine: clear errors that name the argument and what was expected.
 
 Nothing is silently broadcast: an argument either has exactly the documented shape or is refused.
+
+Non-finite results follow numpy's error state. By default (numpy's "warn") a routine whose
+result leaves the float64 range raises :class:`FloatRangeError` saying where; a caller that
+asks for overflow to pass quietly, ``with np.errstate(over="ignore", invalid="ignore"):`` (as
+the figures that mark overflow do), gets the inf and NaN back instead.
 """
+import numbers
+
 import numpy as np
+
+
+class FloatRangeError(FloatingPointError, ValueError):
+    """A computation left the float64 range (inf or NaN); the message says where and what to change."""
+
+
+def nonfinite_ignored():
+    """True when the caller has told numpy to ignore overflow or invalid results (np.errstate)."""
+    err = np.geterr()
+    return err["over"] == "ignore" or err["invalid"] == "ignore"
+
+
+def first_nonfinite(A):
+    """Index along axis 0 of the first slice of ``A`` holding inf or NaN, or None if all are finite."""
+    if np.isfinite(A).all():                      # the common case, one pass
+        return None
+    return int(np.argmax(~np.isfinite(A).reshape(len(A), -1).all(axis=1)))
 
 
 def as_real_array(x, name, ndim=None):
@@ -59,13 +83,24 @@ def check_inputs(X, m):
 
 def check_targets(Y, T, B, q):
     """Integer class targets Y: (T, B) with values in 0..q-1."""
+    return check_class_indices(Y, (T, B), q, "Y", "(T, B)")
+
+
+def check_class_indices(Y, shape, q, name="Y", dims=None):
+    """Integer class indices of the given shape with values in 0..q-1 (−1 is refused, not the last class).
+
+    ``shape`` None accepts any shape; ``dims`` spells the shape in the message, e.g. '(T, B)'.
+    Returns Y as an intp array.
+    """
     Y = np.asarray(Y)
-    if Y.dtype == bool or not np.issubdtype(Y.dtype, np.integer):
-        raise TypeError(f"Y must hold integer class indices in 0..{q - 1}, got dtype {Y.dtype}")
-    if Y.shape != (T, B):
-        raise ValueError(f"Y must have shape (T, B) = {(T, B)}, got {Y.shape}")
+    if Y.dtype.kind not in "iu":                  # signed or unsigned integers; bool is kind "b"
+        raise TypeError(f"{name} must hold integer class indices in 0..{q - 1}, got dtype {Y.dtype}")
+    if shape is not None and Y.shape != tuple(shape):
+        spelled = f"{dims} = {tuple(shape)}" if dims else f"{tuple(shape)}"
+        raise ValueError(f"{name} must have shape {spelled}, got {Y.shape}")
     if Y.size and (Y.min() < 0 or Y.max() >= q):
-        raise ValueError(f"Y must hold class indices in 0..{q - 1} (q = {q} outputs), got values in {Y.min()}..{Y.max()}")
+        raise ValueError(f"{name} must hold class indices in 0..{q - 1} (q = {q} outputs), "
+                         f"got values in {Y.min()}..{Y.max()}")
     return Y.astype(np.intp, copy=False)
 
 
@@ -88,6 +123,15 @@ def check_weights(weights, T):
     return w
 
 
+def check_positive_number(value, name):
+    """A finite real number > 0 (bools and strings refused), returned as a float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a finite number > 0, got {value!r}")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
 def check_positive_int(value, name, minimum=1):
     """An integer >= ``minimum`` (bools refused)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -95,3 +139,28 @@ def check_positive_int(value, name, minimum=1):
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
     return int(value)
+
+
+def check_backward_range(loss, delta, grads):
+    """Raise FloatRangeError if the backward pass overflowed although the forward pass stayed finite.
+
+    delta: (T, B, n) with delta[t-1] = δ_t; grads: dict of arrays. The sweep runs from t = T down,
+    so the message names the last step t whose δ_t is not finite (where it first went wrong).
+    Call it only when :func:`nonfinite_ignored` was False before the computation.
+    """
+    bad = ~np.isfinite(delta).reshape(len(delta), -1).all(axis=1)
+    if bad.any():
+        t = len(delta) - int(np.argmax(bad[::-1]))
+        raise FloatRangeError(
+            f"the backward pass left the float64 range: δ_t is not finite from step t = {t} back to "
+            "t = 1 although every h_t is finite; use a smaller spectral radius of W_hh, a bounded "
+            "activation such as 'tanh', or fewer steps, or call inside np.errstate(over='ignore', "
+            "invalid='ignore') to get the inf/NaN back.")
+    for k, g in grads.items():
+        if not np.isfinite(g).all():
+            raise FloatRangeError(
+                f"the gradient grads[{k!r}] is not finite although every h_t and δ_t is: the sum over "
+                "t overflowed float64; use a smaller spectral radius of W_hh or fewer steps, or call "
+                "inside np.errstate(over='ignore', invalid='ignore') to get the inf/NaN back.")
+    if not np.isfinite(loss):
+        raise FloatRangeError(f"the loss is {loss!r}: the sum of the per-step losses overflowed float64")

@@ -10,28 +10,17 @@ machine do not inflate it; with OMP_NUM_THREADS=1 the BLAS uses one thread) of
                  arithmetic as the single sweep without the batch in the matrix products;
 and the ratios to the single sweep, beside T/2 = (T(T − 1)/2) / (T − 1), the ratio of the
 numbers of products with W_hhᵀ. The double sum should grow like T², the other two like T.
+The last column is the single sweep over the float64 floor of the same pass (timing.floor_fn).
+All times of one length are taken in turns in the same run; there is no pass or fail.
 """
-import os
-import time
-
 import numpy as np
+from timing import floor_fn, header, medians_ms
 
 import bptt
 from bptt.double_sum import double_sum_grads
 
 LENGTHS = (25, 50, 100, 200, 400)
 B, M, N, Q = 16, 8, 32, 8
-
-
-def median_ms(fn, repeats):
-    """Median CPU milliseconds of ``fn()`` over ``repeats`` calls, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.process_time()
-        fn()
-        times.append(time.process_time() - t0)
-    return 1e3 * float(np.median(times))
 
 
 def per_example(params, X, Y):
@@ -47,21 +36,23 @@ def per_example(params, X, Y):
 
 
 def main():
-    print(f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; B={B} m={M} n={N} q={Q}")
+    header(f"backward forms, B={B} m={M} n={N} q={Q}")
     print("median CPU ms: single sweep, double sum, per-example loop;\n"
-          "ratios: double/sweep, T/2 (ratio of the products with W_hhᵀ), per-example/sweep")
-    print(f"{'T':>4} {'sweep':>7} {'double':>8} {'per-ex':>7} {'dbl/swp':>8} {'T/2':>6} {'pex/swp':>8}")
+          "ratios: double/sweep, T/2 (ratio of the products with W_hhᵀ), per-example/sweep, sweep/floor")
+    print(f"{'T':>4} {'sweep':>7} {'double':>8} {'per-ex':>7} {'dbl/swp':>8} {'T/2':>6} {'pex/swp':>8} {'swp/flr':>8}")
     rng = np.random.default_rng(0)
     params = bptt.init_params(M, N, Q, seed=0, spectral_radius=0.9)
     for T in LENGTHS:
         X = rng.normal(size=(T, B, M))
         Y = rng.integers(0, Q, size=(T, B))
-        reps = 31 if T <= 100 else 11
-        single = median_ms(lambda: bptt.bptt_grads(params, X, Y), reps)
-        double = median_ms(lambda: double_sum_grads(params, X, Y), reps)
-        loop = median_ms(lambda: per_example(params, X, Y), reps)
+        reps = 21 if T <= 100 else 7
+        ms = medians_ms({"single": lambda: bptt.bptt_grads(params, X, Y),
+                         "double": lambda: double_sum_grads(params, X, Y),
+                         "loop": lambda: per_example(params, X, Y),
+                         "floor": lambda: floor_fn(params, X)}, reps)
+        single, double, loop = ms["single"], ms["double"], ms["loop"]
         print(f"{T:>4} {single:>7.2f} {double:>8.2f} {loop:>7.2f} {double / single:>8.1f} {T / 2:>6.1f} "
-              f"{loop / single:>8.1f}")
+              f"{loop / single:>8.1f} {single / ms['floor']:>8.2f}")
 
 
 if __name__ == "__main__":

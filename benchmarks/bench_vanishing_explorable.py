@@ -1,52 +1,45 @@
-"""Time one update of the vanishing-gradient chapter's main explorable, against the issue's targets.
+"""Time one update of the vanishing-gradient chapter's main explorable, as ratios measured in this run.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_vanishing_explorable.py
 
-At the default slider values (T = 100, n = 32, a batch of 8, tanh) it measures
+At the default slider values (tanh, T = 100, n = 32, a batch of 8) it measures the median CPU time of
   compute  bptt.viz.vanishing.gradient_flow_data: parameters, inputs, forward pass, the backward
            sweep of vector-Jacobian products for ‖∂L_T/∂h_k‖ at every k, the singular values of
-           J_t at 12 steps (target < 10 ms median);
+           J_t at a few steps;
   update   Explorable.render, exactly what the live widget calls when a slider moves:
-           recompute + redraw into the reused figure + PNG encoding (target < 100 ms median).
-Both are reported as wall-clock medians (the targets' unit) and as CPU-time medians of this
-process, with the load average: on a shared machine the wall clock also counts other people's work.
+           recompute + redraw into the reused figure + PNG encoding;
+  floor    the float64 work the compute step cannot skip: T products h_{t-1} W_hhᵀ with tanh
+           forward and T products g D_t W_hh back, nothing else;
+and prints compute/floor (the overhead of the figure's data around the recurrence) and
+update/compute (what drawing and encoding add). There is no pass or fail against milliseconds.
 """
-import os
-import time
-
 import numpy as np
+from timing import header, medians_ms
 
-from bptt.viz.vanishing import DEFAULT, gradient_flow_data, main_explorable
+import bptt
+from bptt.viz.vanishing import BATCH, DEFAULT, M_IN, N_HIDDEN, Q_OUT, gradient_flow_data, main_explorable
 
-TARGETS_MS = {"compute": 10.0, "update": 100.0}
 
-
-def medians_ms(fn, repeats):
-    """(wall-clock median, CPU-time median) of ``fn()`` in milliseconds, after one warm-up call."""
-    fn()
-    wall, cpu = [], []
-    for _ in range(repeats):
-        w0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        cpu.append(time.process_time() - c0)
-        wall.append(time.perf_counter() - w0)
-    return 1e3 * float(np.median(wall)), 1e3 * float(np.median(cpu))
+def explorable_floor(p, X):
+    """The recurrence forward and the sweep of vector-Jacobian products back, for one setting."""
+    H = np.zeros((X.shape[0] + 1, X.shape[1], p["W_hh"].shape[0]))
+    XW = X @ p["W_hx"].T
+    for t in range(1, len(H)):
+        H[t] = np.tanh(XW[t - 1] + H[t - 1] @ p["W_hh"].T)
+    g = np.ones_like(H[0])
+    for t in range(len(H) - 1, 0, -1):
+        g = (g * (1.0 - H[t] ** 2)) @ p["W_hh"]
 
 
 def main():
-    print(f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; load average "
-          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
-    print("defaults: " + ", ".join(f"{k}={v}" for k, v in DEFAULT.items()))
+    header("the vanishing chapter's main explorable at " + ", ".join(f"{k}={v}" for k, v in DEFAULT.items()))
     ex = main_explorable()
-    cases = {
-        "compute": (lambda: gradient_flow_data(**DEFAULT), 41),
-        "update": (lambda: ex.render(), 21),
-    }
-    for name, (fn, repeats) in cases.items():
-        wall, cpu = medians_ms(fn, repeats)
-        target = TARGETS_MS[name]
-        print(f"{name:8s} wall {wall:6.2f} ms median, target {target:3.0f} ms, ratio {wall / target:.2f}")
-        print(f"{'':8s} CPU  {cpu:6.2f} ms median ({repeats} runs), ratio {cpu / target:.2f}")
+    params = bptt.init_params(M_IN, N_HIDDEN, Q_OUT, seed=0, singular_value=DEFAULT["sigma"])
+    X = np.random.default_rng(0).normal(0.0, DEFAULT["scale"], size=(DEFAULT["T"], BATCH, M_IN))
+    ms = medians_ms({"compute": lambda: gradient_flow_data(**DEFAULT), "update": lambda: ex.render(),
+                     "floor": lambda: explorable_floor(params, X)}, repeats=21)
+    print(f"compute {ms['compute']:.2f} ms, update {ms['update']:.2f} ms, floor {ms['floor']:.2f} ms (CPU medians)")
+    print(f"ratio compute/floor {ms['compute'] / ms['floor']:.2f}; ratio update/compute {ms['update'] / ms['compute']:.1f}")
 
 
 if __name__ == "__main__":

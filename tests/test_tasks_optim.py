@@ -1,4 +1,8 @@
-"""The synthetic task and the optimiser helpers."""
+"""The synthetic task, the optimiser helpers and the benchmarks' shared reporting."""
+import ast
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -46,3 +50,35 @@ def test_sgd_step_descends_the_loss(rng):
     loss0, g = bptt.bptt_grads(params, X, Y)
     loss1, _ = bptt.bptt_grads(bptt.sgd_step(params, g, 1e-3), X, Y)
     assert loss1 < loss0
+
+
+# -- the benchmarks (make bench): ratios measured in one run, and the BLAS that ran ------------------
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.mark.parametrize("script", sorted(BENCH.glob("bench_*.py")), ids=lambda p: p.name)
+def test_benchmarks_report_same_run_ratios_not_fixed_milliseconds(script):
+    tree = ast.parse(script.read_text())
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
+        a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in n.args}
+    constants = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    assert not [n for n in names if "target" in n.lower()], "a benchmark compares with fixed targets"
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "timing"
+                for a in n.names}
+    assert {"header", "medians_ms"} <= imported          # machine + BLAS printed, times taken in turns
+    assert any("ratio" in c or "/" in c for c in constants)
+
+
+def test_benchmark_header_names_the_blas_kernel_and_its_threads(capsys):
+    sys.path.insert(0, str(BENCH))
+    try:
+        import timing
+    finally:
+        sys.path.remove(str(BENCH))
+    np.ones((4, 4)) @ np.ones((4, 4))                    # numpy's BLAS is loaded
+    lines = timing.blas_lines()
+    assert any(line.startswith("blas: ") and "thread(s)" in line and "kernel" in line for line in lines), lines
+    timing.header("x")
+    out = capsys.readouterr().out
+    assert "OMP_NUM_THREADS=" in out and "load average" in out and "blas: " in out

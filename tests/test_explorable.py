@@ -50,7 +50,7 @@ def test_compact_frames_are_smaller_and_the_same_picture():
 def test_static_face_needs_nothing_outside_the_page():
     html = explorable(draw_line, {"slope": [1.0, 2.0], "style": ["-"]}).static_html()
     assert not re.search(r'(src|href)="(https?:)?//', html)
-    assert '<input type="range"' in html and "<select>" in html
+    assert '<input type="range"' in html and re.search(r"<select[ >]", html)
 
 
 def test_live_face_redraws_when_a_control_moves():
@@ -114,3 +114,146 @@ def test_an_error_in_draw_is_raised_in_the_build_and_shown_live():
 def test_bad_explorable_arguments(kwargs, error, word):
     with pytest.raises(error, match=word):
         explorable(**kwargs)
+
+
+# -- accessibility, maths in captions, narrow screens (issue 11, C.6, C.9, C.10) ----------------
+
+class Tags(__import__("html.parser").parser.HTMLParser):
+    """Every start tag of a page as (tag, attrs dict, text of the enclosing <label> so far)."""
+
+    def __init__(self, page):
+        super().__init__()
+        self.tags, self.label = [], None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "label":
+            self.label = ""
+        self.tags.append((tag, dict(attrs), (self.label or "").strip()))
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self.label = None
+
+    def handle_data(self, data):
+        if self.label is not None:
+            self.label += data
+
+    def find(self, tag):
+        return [(a, label) for t, a, label in self.tags if t == tag]
+
+
+CAPTION = r"One step: \( J_t = D_t W_{hh} \) & <b>not bold</b>"
+
+
+def accessible_explorable():
+    return explorable(draw_line, {"slope": control([0.5, 1.0, 2.0], label="slope a"), "style": ["-", "o"]},
+                      default={"slope": 1.0}, figsize=(3, 2), dpi=40, caption=CAPTION)
+
+
+def test_static_controls_and_image_have_accessible_names():
+    page = accessible_explorable().static_html()
+    tags = Tags(page)
+    (rng, rng_label), = tags.find("input")
+    (menu, menu_label), = tags.find("select")
+    assert rng_label == "slope a" and rng["aria-label"] == "slope a", "the slider is named by its label alone"
+    assert rng["aria-valuetext"] == "1", "a screen reader hears the value, not the position 1 of 0..2"
+    assert menu_label == "style" and menu["aria-label"] == "style"
+    (output, _), = tags.find("output")
+    assert output.get("aria-live") == "polite"
+    (img, _), = tags.find("img")
+    assert img["alt"] == "One step: J_t = D_t W_{hh} & <b>not bold</b> Setting: slope a = 1, style = -.", img["alt"]
+    assert img["data-alt"] == "One step: J_t = D_t W_{hh} & <b>not bold</b>"
+
+
+def test_caption_is_left_to_mathjax_and_escaped():
+    from myst_parser.config.main import MdParserConfig
+
+    page = accessible_explorable().static_html()
+    div = re.search(r'<div class="([^"]*bptt-caption[^"]*)">(.*?)</div>', page, re.S)
+    processed = set(MdParserConfig().mathjax_classes.split("|"))      # what the book's MathJax typesets
+    assert processed & set(div.group(1).split()), f"MathJax skips a caption of class {div.group(1)!r}"
+    assert div.group(2) == r"One step: \( J_t = D_t W_{hh} \) &amp; &lt;b&gt;not bold&lt;/b&gt;", div.group(2)
+
+
+def test_live_caption_typesets_maths_and_controls_are_described():
+    import ipywidgets as w
+
+    box = accessible_explorable().widget()
+    slider, menu = box.children[0].children
+    assert (slider.description, menu.description) == ("slope a", "style")
+    caption = box.children[-1]
+    assert isinstance(caption, w.HTMLMath) and r"\( J_t = D_t W_{hh} \)" in caption.value
+
+
+def test_the_static_image_keeps_its_natural_size_in_the_page():
+    ex = accessible_explorable()
+    page = ex.static_html()
+    (img, _), = Tags(page).find("img")
+    assert (img["width"], img["height"]) == (str(3 * 40), str(2 * 40)), "figsize x dpi"
+    assert re.search(r'<div class="bptt-scroll"[^>]*><img class="bptt-frame"', page), "the image sits in a scroll box"
+
+
+CSS = __import__("pathlib").Path(__file__).resolve().parents[1] / "book" / "_static" / "bptt.css"
+
+
+def open_page(browser, body, width):
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.set_content(f"<!doctype html><html lang='en'><head><style>{CSS.read_text()}</style></head>"
+                     f"<body style='margin:0 20px'><main>{body}</main></body></html>")
+    return page
+
+
+@pytest.mark.book
+def test_alt_text_and_value_text_follow_the_controls(browser):
+    page = open_page(browser, accessible_explorable().static_html(), 1280)
+    try:
+        page.locator("input[type=range]").fill("2")         # fires "input"
+        page.locator("select").select_option("1")            # fires "change"
+        img = page.locator("img.bptt-frame")
+        assert img.get_attribute("alt").endswith("Setting: slope a = 2, style = o."), img.get_attribute("alt")
+        assert page.locator("input[type=range]").get_attribute("aria-valuetext") == "2"
+        assert page.locator("output").text_content() == "2"
+    finally:
+        page.close()
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("kind", ["explorable", "static"])
+def test_a_phone_shows_figures_at_natural_size_scrolled_sideways(browser, kind):
+    big = explorable(draw_line, {"slope": [1.0, 2.0], "style": ["-"]}, figsize=(7.0, 3.0), dpi=96)
+    if kind == "explorable":
+        body = big.static_html()
+    else:
+        from bptt.viz import StaticFigure
+        from bptt.viz.explorable import figure_png
+
+        big.render()
+        body = StaticFigure(figure_png(big.figure(), 96), "a line").html()
+    natural = 7 * 96
+    phone = open_page(browser, body, 390)
+    desk = open_page(browser, body, 1280)
+    try:
+        shown = phone.evaluate("""() => { const img = document.querySelector(".bptt-scroll > img"),
+            box = img.parentElement; img.decode && img.decode();
+            return {img: img.getBoundingClientRect().width, box: box.clientWidth, scroll: box.scrollWidth,
+                    page: document.documentElement.scrollWidth}; }""")
+        assert shown["img"] == pytest.approx(natural, abs=1), f"on a phone the figure keeps its {natural} px: {shown}"
+        assert shown["box"] < 390 and shown["scroll"] >= natural, f"its box scrolls sideways: {shown}"
+        assert shown["page"] <= 390, f"the page itself does not scroll sideways: {shown}"
+        width = desk.evaluate("() => document.querySelector('.bptt-scroll > img').getBoundingClientRect().width")
+        assert width == pytest.approx(natural, abs=1), "on a wide screen it is shown at natural size too"
+        narrow = open_page(browser, f"<div style='width:500px'>{body}</div>", 1280)
+        width = narrow.evaluate("() => document.querySelector('.bptt-scroll > img').getBoundingClientRect().width")
+        narrow.close()
+        assert width == pytest.approx(500, abs=1), "a wide screen's column narrower than the figure shrinks it to fit"
+    finally:
+        phone.close()
+        desk.close()
+
+
+def test_plain_text_reads_inline_maths_aloud():
+    from bptt.viz import plain_text
+
+    assert plain_text(r"bound \( (\gamma\rho)^{t-1} \|h_1\| \) and $W_{hx}$ for \$3") == \
+        "bound (gamma rho)^{t-1} ‖h_1‖ and W_{hx} for $3"

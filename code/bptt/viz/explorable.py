@@ -21,11 +21,14 @@ import io
 import itertools
 import json
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
 from matplotlib.figure import Figure
+
+from .inspect import add_png_text, png_size, png_text, recording, summarize
 
 MAX_FRAMES = 400
 
@@ -56,6 +59,18 @@ def control(values, label="", fmt=None):
     return Control(values, label, fmt)
 
 
+def plain_text(text):
+    """``text`` with inline maths made readable as plain text (for alt texts and aria labels).
+
+    Drops the \\( \\) and matplotlib's $ delimiters and the backslash of TeX commands
+    (``\\rho`` reads "rho").
+    """
+    text = re.sub(r"\\[()]|(?<!\\)\$", "", text)
+    text = re.sub(r"\\[,;:!]", " ", text).replace(r"\|", "‖").replace(r"\$", "$")
+    text = re.sub(r"\\([A-Za-z]+)\s*", r" \1 ", text)
+    return re.sub(r"\s+", " ", text).replace("( ", "(").replace(" )", ")").strip()
+
+
 def in_book_build():
     """True when the notebook is being executed by the book build."""
     return os.environ.get("BPTT_BOOK_BUILD") == "1"
@@ -65,19 +80,24 @@ def figure_png(fig, dpi, compact=False):
     """Render ``fig`` to PNG bytes; ``compact`` reduces it to a 256-colour palette (about 3x smaller).
 
     The static page embeds every frame, so its frames are compact; the live widget sends one
-    frame at a time and keeps the quicker full-colour PNG.
+    frame at a time and keeps the quicker full-colour PNG. Either way the PNG carries, as tEXt
+    chunks, what the drawing measured: smallest font in pixels, size, overlapping boxes (see
+    :mod:`bptt.viz.inspect`).
     """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    if not compact:
-        return buf.getvalue()
-    from PIL import Image
+    with recording(fig) as drawn:
+        fig.savefig(buf, format="png", dpi=dpi)
+    png = buf.getvalue()
+    text = png_text(summarize(fig, drawn, dpi, png))
+    if compact:
+        from PIL import Image
 
-    img = Image.open(buf).convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE,
-                                                   dither=Image.Dither.NONE)
-    out = io.BytesIO()
-    img.save(out, format="png", optimize=True)
-    return out.getvalue()
+        img = Image.open(buf).convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE,
+                                                       dither=Image.Dither.NONE)
+        out = io.BytesIO()
+        img.save(out, format="png", optimize=True)
+        png = out.getvalue()
+    return add_png_text(png, text)
 
 
 def nonfinite_count(fig):
@@ -144,47 +164,67 @@ class Explorable:
 
     # -- the static face ------------------------------------------------------------
     def static_html(self):
-        """Self-contained HTML: the controls, every frame as inline PNG, and a little JavaScript."""
+        """Self-contained HTML: the controls, every frame as inline PNG, and a little JavaScript.
+
+        Accessible: each control's aria-label is its label (a slider also says its value in
+        aria-valuetext), the image's alt text is the caption plus the current setting and follows
+        the controls, and a slider's <output> is a polite live region. The caption is typeset by
+        MathJax (inline maths written \\( ... \\)). The image sits in a ``bptt-scroll`` box: on a
+        narrow screen ``book/_static/bptt.css`` keeps it at its natural width, scrolled sideways.
+        """
         names = list(self.controls)
-        frames = [base64.b64encode(self.render(compact=True, **dict(zip(names, combo)))).decode("ascii")
-                  for combo in self.grid()]
+        frames = [self.render(compact=True, **dict(zip(names, combo))) for combo in self.grid()]
+        width, height = png_size(frames[0])
+        frames = [base64.b64encode(f).decode("ascii") for f in frames]
         uid = "bx-" + uuid.uuid4().hex[:10]
         start = [self.controls[k].values.index(self.default[k]) for k in names]
         flat = int(np.ravel_multi_index(start, [len(c.values) for c in self.controls.values()]))
-        rows = []
+        rows, setting = [], []
         for k, i0 in zip(names, start):
             c = self.controls[k]
             label = html.escape(c.label or k)
+            name = html.escape(plain_text(c.label or k))
+            now = html.escape(c.text(c.values[i0]))
+            setting.append(f"{plain_text(c.label or k)} = {c.text(c.values[i0])}")
             if c.numeric:
                 texts = json.dumps([c.text(v) for v in c.values])
                 rows.append(
                     f'<label>{label} <input type="range" min="0" max="{len(c.values) - 1}" step="1" '
-                    f'value="{i0}" data-texts=\'{html.escape(texts)}\'> <output>{html.escape(c.text(c.values[i0]))}'
-                    f"</output></label>")
+                    f'value="{i0}" aria-label="{name}" aria-valuetext="{now}" '
+                    f"data-texts='{html.escape(texts)}'> "
+                    f'<output aria-live="polite">{now}</output></label>')
             else:
                 opts = "".join(f'<option value="{j}"{" selected" if j == i0 else ""}>{html.escape(c.text(v))}</option>'
                                for j, v in enumerate(c.values))
-                rows.append(f"<label>{label} <select>{opts}</select></label>")
+                rows.append(f'<label>{label} <select aria-label="{name}">{opts}</select></label>')
         sizes = [len(c.values) for c in self.controls.values()]
-        caption = f'<div class="bptt-caption">{html.escape(self.caption)}</div>' if self.caption else ""
+        caption = (f'<div class="bptt-caption mathjax_process">{html.escape(self.caption)}</div>'
+                   if self.caption else "")
+        alt = plain_text(self.caption) if self.caption else "Explorable figure."
+        alt_now = f"{alt} Setting: {', '.join(setting)}."
         return f"""<div class="bptt-explorable" id="{uid}" style="margin:0.5em 0 1em 0">
-<img class="bptt-frame" alt="{html.escape(self.caption or 'explorable figure')}" style="max-width:100%"
- src="data:image/png;base64,{frames[flat]}">
+<div class="bptt-scroll" tabindex="0"><img class="bptt-frame" width="{width}" height="{height}"
+ alt="{html.escape(alt_now)}" data-alt="{html.escape(alt)}" style="max-width:100%;height:auto"
+ src="data:image/png;base64,{frames[flat]}"></div>
 <div class="bptt-controls" style="display:flex;flex-wrap:wrap;gap:0.4em 1.5em;font-size:0.9em">{''.join(rows)}</div>
 {caption}<script type="application/json" class="bptt-frames">{json.dumps(frames)}</script>
 <script>(function(){{
 var root=document.getElementById("{uid}"), sizes={json.dumps(sizes)};
 var frames=JSON.parse(root.querySelector(".bptt-frames").textContent);
+var img=root.querySelector(".bptt-frame");
 var inputs=root.querySelectorAll(".bptt-controls input, .bptt-controls select");
-function update(){{var k=0;inputs.forEach(function(el,i){{var v=parseInt(el.value,10);k=k*sizes[i]+v;
- if(el.dataset.texts){{el.nextElementSibling.textContent=JSON.parse(el.dataset.texts)[v];}}}});
- root.querySelector(".bptt-frame").src="data:image/png;base64,"+frames[k];}}
+function update(){{var k=0, now=[];inputs.forEach(function(el,i){{var v=parseInt(el.value,10);k=k*sizes[i]+v;
+ var t=el.dataset.texts?JSON.parse(el.dataset.texts)[v]:el.options[el.selectedIndex].text;
+ if(el.dataset.texts){{el.nextElementSibling.textContent=t;el.setAttribute("aria-valuetext",t);}}
+ now.push(el.getAttribute("aria-label")+" = "+t);}});
+ img.src="data:image/png;base64,"+frames[k];
+ img.alt=img.dataset.alt+" Setting: "+now.join(", ")+".";}}
 inputs.forEach(function(el){{el.addEventListener("input",update);el.addEventListener("change",update);}});
 }})();</script></div>"""
 
     # -- the live face ----------------------------------------------------------------
     def widget(self):
-        """ipywidgets controls and an image that is redrawn whenever a control moves."""
+        """ipywidgets controls (each described by its label) and an image redrawn whenever a control moves."""
         import ipywidgets as w
 
         def make(name, c):
@@ -203,7 +243,7 @@ inputs.forEach(function(el){{el.addEventListener("input",update);el.addEventList
             el.observe(on_change, names="value")
         children = [w.HBox(list(inputs.values()), layout=w.Layout(flex_flow="row wrap")), image]
         if self.caption:
-            children.append(w.HTML(f"<em>{html.escape(self.caption)}</em>"))
+            children.append(w.HTMLMath(f"<em>{html.escape(self.caption)}</em>"))
         return w.VBox(children)
 
     def _repr_mimebundle_(self, include=None, exclude=None):

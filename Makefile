@@ -1,6 +1,8 @@
 # Two entry points (see README.md):  make book  builds the book;  make test  runs every test.
+# make serve  then shows the built book on http://127.0.0.1:8000/ (PORT=... for another port).
 # Both create a virtual environment in .venv and install requirements.txt into it first.
 PYTHON ?= python3
+PORT   ?= 8000
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -10,7 +12,7 @@ STAMP  := $(VENV)/.installed
 export MPLCONFIGDIR := $(CURDIR)/$(VENV)/mplconfig
 FONTS  := $(MPLCONFIGDIR)/.fonts-cached
 
-.PHONY: book test test-fast bench clean
+.PHONY: book test test-fast bench serve clean
 
 $(STAMP): requirements.txt code/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +32,7 @@ book: $(FONTS)
 	  echo "code/ changed since the last execution: re-executing every chapter"; rm -rf _build/.jupyter_cache _build/.doctrees; fi
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter-book build . -W -n --keep-going
 	touch _build/.jupyter_cache
-	@echo "Open _build/html/index.html in a browser."
+	@echo "Run 'make serve' and open http://127.0.0.1:$(PORT)/ (or open _build/html/index.html; its search needs the server)."
 
 # everything: the library, the SymPy checks, a clean strict build, the browser tests
 test: $(FONTS)
@@ -40,9 +42,17 @@ test: $(FONTS)
 test-fast: $(FONTS)
 	$(BIN)/python -m pytest -m "not book"
 
-# speed measurements (they print figures and ratios; they are not tests)
+# speed measurements: each prints the machine, the BLAS that ran (threadpoolctl) and ratios of
+# times measured in the same run (to the float64 floor, to PyTorch when installed); no pass/fail
 bench: $(FONTS)
 	for f in benchmarks/bench_*.py; do echo "== $$f"; OMP_NUM_THREADS=1 $(BIN)/python $$f || exit 1; done
+
+# the built book over a local web server on 127.0.0.1 only. Opened as file://, the pages work but the
+# search page cannot load its index (the browser blocks those requests: 27 console errors)
+serve:
+	@test -f _build/html/index.html || { echo "no built book in _build/html: run 'make book' first"; exit 1; }
+	@echo "Serving _build/html at http://127.0.0.1:$(PORT)/ (Ctrl+C stops it)"
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 clean:
 	rm -rf _build

@@ -56,3 +56,23 @@ def built_html(request):
     code, log, html = request.getfixturevalue("book_build")
     assert code == 0, "the book build failed; see test_book_build for the log"
     return html
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's, driven by playwright) for every browser test of the session.
+
+    One only: playwright's sync API cannot be started twice in one process at the same time.
+    """
+    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: install Debian's package (apt-get install -y chromium)"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -14,6 +14,12 @@ context (empty cache and storage: every visit is a first visit), and records:
   all its values; the frame must follow (the picture of that grid point, decodable), and a
   slider's ``<output>`` label must show the new value;
 * no dead widget: nothing rendered from an ipywidgets view, no widget's text repr;
+* then, with every dropdown opened (solutions, toggles, <details>): no TeX source visible outside
+  rendered maths and code; every table row as many cells as its header; no <pre> (hidden cells
+  left out) wider than its box at 1280 px; the smallest text of every figure (static images and
+  every frame of every explorable, read from the bptt:min_font_px PNG chunk that bptt.viz writes)
+  at least 9 CSS px as displayed; no overlapping legends or text boxes (bptt:overlaps chunk);
+  no serious or critical axe-core violation (axe.min.js from the axe-playwright-python package);
 * screenshots for people to look at: BUILD/screenshots/<page>.png (top of the page) and
   <page>-explorable-<i>.png (scrolled to each explorable); viewport-sized, because full-page
   screenshots put the sticky header mid-page.
@@ -29,7 +35,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,12 +43,15 @@ import pytest
 
 pytestmark = pytest.mark.book
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-VIEWPORT = {"width": 1200, "height": 900}
+VIEWPORT = {"width": 1280, "height": 900}   # the width at which code must fit its box (issue 11, C.3)
 TIMEOUT_MS = 20_000
 HEADER_PX = 90            # room above an explorable in its screenshot (the theme's sticky header)
+MIN_FIGURE_TEXT_PX = 9    # the smallest text a reader sees in a figure, in CSS px as displayed
+# axe-core findings that fail a page; "label-content-name-mismatch" is experimental in axe (off by
+# default) and is switched on explicitly
+AXE_FAILING_IMPACTS = ("serious", "critical")
+AXE_OPTIONS = {"rules": {"label-content-name-mismatch": {"enabled": True}}, "resultTypes": ["violations"],
+               "preload": False}   # no CSSOM fetches (they requested /basic.css from the server root)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,10 +105,6 @@ def shot_name(path):
     return (stem[len("book/"):] if stem.startswith("book/") else stem).replace("/", "-")
 
 
-def is_favicon(url, origin):
-    return url.split("?")[0] == f"{origin}/favicon.ico"
-
-
 @dataclass
 class PageReport:
     page: str
@@ -111,6 +116,13 @@ class PageReport:
     explorables: list = field(default_factory=list)      # one dict per explorable, see EXPLORE_JS
     dead_widgets: list = field(default_factory=list)
     screenshots: list = field(default_factory=list)
+    visible_tex: list = field(default_factory=list)      # TeX source a reader sees, dropdowns opened
+    table_rows: list = field(default_factory=list)       # rows whose cell count differs from the header's
+    wide_pre: list = field(default_factory=list)         # <pre> blocks that scroll sideways
+    figures: list = field(default_factory=list)          # figure images whose text is too small, or unmeasured
+    overlaps: list = field(default_factory=list)         # frames in which legends or text boxes overlap
+    n_figures: int = 0                                   # PNG images measured (explorable frames included)
+    axe: list = field(default_factory=list)              # serious or critical axe-core violations
     failure: str = ""                                    # the visit itself broke (timeout, crash)
     seconds: float = 0.0
 
@@ -143,12 +155,7 @@ def record_console(rep, origin, msg):
     if msg.type != "error":
         return
     where = msg.location.get("url", "")
-    # Chromium may ask a host for /favicon.ico by itself (seen in trials with pages sharing a
-    # context); the book links no favicon (Sphinx adds one only with html_favicon), so that 404 is
-    # the browser's habit, not the book's fault. Only that exact resource is ignored: any other
-    # missing file is an error (test_console_filter_ignores_only_the_favicon).
-    if is_favicon(where, origin) and msg.text.startswith("Failed to load resource"):
-        return
+    # no exemption: the book has a favicon (_config.yml), so not even /favicon.ico may be missing
     rep.console_errors.append(f"{msg.text} (at {where}:{msg.location.get('lineNumber', '?')})")
 
 
@@ -275,6 +282,186 @@ EXPLORE_JS = r"""async (root) => {
 }"""
 
 
+# Runs in the page: opens everything a reader can open (sphinx-togglebutton dropdowns such as the
+# exercises' solutions, and every <details>, hidden code cells included), then waits for MathJax.
+OPEN_ALL_JS = r"""async () => {
+  for (const b of document.querySelectorAll("button.toggle-button")) {
+    const target = document.getElementById(b.dataset.target || "");
+    if (target && target.classList.contains("toggle-hidden")) b.click();
+  }
+  for (const d of document.querySelectorAll("details")) d.open = true;
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    try { await MathJax.startup.promise; if (MathJax.typesetPromise) await MathJax.typesetPromise(); }
+    catch (e) {}
+  }
+  return document.querySelectorAll(".toggle-hidden").length;
+}"""
+
+# Runs in the page, everything opened: TeX source a reader sees outside rendered maths and code
+# (a dollar sign, or a backslash command such as \frac or \partial), in visible text only.
+VISIBLE_TEX_JS = r"""() => {
+  const out = [];
+  const article = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
+  const skip = "pre, code, kbd, samp, script, style, textarea, mjx-container, .highlight";
+  const tex = /\$|\\[A-Za-z]+/g;
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || el.closest(skip) || !el.checkVisibility()) continue;
+    for (const m of node.textContent.matchAll(tex)) {
+      const where = node.textContent.slice(Math.max(0, m.index - 30), m.index + 40).replace(/\s+/g, " ").trim();
+      out.push(`${m[0]} in "${where}"`);
+    }
+  }
+  return out;
+}"""
+
+# Runs in the page: every table row (head and body) has as many cells as the table's header row.
+TABLE_ROWS_JS = r"""() => {
+  const out = [];
+  const article = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
+  const width = row => Array.from(row.cells).reduce((n, c) => n + (c.colSpan || 1), 0);
+  Array.from(article.querySelectorAll("table")).forEach((table, t) => {
+    const rows = Array.from(table.rows);
+    if (!rows.length) return;
+    const head = table.tHead && table.tHead.rows.length ? table.tHead.rows[0] : rows[0];
+    const n = width(head);
+    rows.forEach((row, r) => {
+      if (width(row) !== n)
+        out.push(`table ${t + 1}, row ${r + 1}: ${width(row)} cells, the header has ${n}: "${
+          Array.from(row.cells, c => c.textContent.replace(/\s+/g, " ").trim()).join(" | ").slice(0, 80)}"`);
+    });
+  });
+  return out;
+}"""
+
+# Runs in the page: <pre> blocks wider than their box (the reader would scroll sideways), hidden
+# code cells (details.hide, opened only by this audit) left out. Names the block's first line.
+WIDE_PRE_JS = r"""() => {
+  const out = [];
+  const article = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
+  Array.from(article.querySelectorAll("pre")).forEach((pre, i) => {
+    if (pre.closest("details.hide") || !pre.checkVisibility()) return;
+    if (pre.scrollWidth > pre.clientWidth + 1) {
+      const line = pre.textContent.split("\n").find(l => l.trim()) || "";
+      out.push(`<pre> ${i + 1} is ${pre.scrollWidth} px wide in a ${pre.clientWidth} px box; first line: "${
+        line.trim().slice(0, 80)}"`);
+    }
+  });
+  return out;
+}"""
+
+# Runs in the page: every PNG figure as displayed (its URL, or its base64 for data: images, with
+# displayed and natural width) and every explorable's frames (base64) with the width its frame is
+# shown at. The explorable's current frame is one of its frames, so it is not listed twice.
+FIGURES_JS = r"""() => {
+  const article = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
+  const images = [];
+  Array.from(article.querySelectorAll("img")).forEach((img, i) => {
+    if (img.closest("div.bptt-explorable")) return;
+    const src = img.getAttribute("src") || "";
+    const data = src.startsWith("data:image/png;base64,");
+    if (!data && !/\.png([?#].*)?$/i.test(src)) return;
+    images.push({where: `image ${i + 1}`, shown: img.getBoundingClientRect().width, natural: img.naturalWidth,
+                 url: data ? null : img.src, png: data ? src.slice(22) : null});
+  });
+  const explorables = Array.from(document.querySelectorAll("div.bptt-explorable")).map((root, i) => {
+    const img = root.querySelector("img.bptt-frame"), frames = root.querySelector("script.bptt-frames");
+    return {where: `explorable ${i + 1}`, shown: img ? img.getBoundingClientRect().width : 0,
+            frames: frames ? JSON.parse(frames.textContent) : []};
+  });
+  return {images, explorables};
+}"""
+
+# Runs in the page, last (it changes the page): axe-core over the page with every dropdown open.
+# MathJax's output is 80 % of a chapter's elements and made axe take a minute a page; it is
+# replaced by its text first (the formulas' own accessibility is MathJax's assistive MathML).
+AXE_JS = r"""async (options) => {
+  for (const m of document.querySelectorAll("mjx-container"))
+    m.replaceWith(document.createTextNode(m.textContent.slice(0, 20) || "x"));
+  const result = await axe.run(document, options);
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => ({target: n.target.join(" "), html: n.html.slice(0, 160),
+                               summary: (n.failureSummary || "").replace(/\s+/g, " ").slice(0, 200)}))}));
+}"""
+
+
+@lru_cache(maxsize=1)
+def axe_source():
+    """axe-core's axe.min.js, as bundled by the axe-playwright-python package (no network)."""
+    return (Path(importlib.metadata.distribution("axe-playwright-python").locate_file(
+        "axe_playwright_python")) / "axe.min.js").read_text(encoding="utf-8")
+
+
+def png_measures(data):
+    """(natural width, min_font_px, overlaps) of a PNG made by bptt.viz (None where a chunk is missing).
+
+    bptt.viz writes the smallest text size in image pixels ("bptt:min_font_px") and the list of
+    overlapping legends and text boxes ("bptt:overlaps", JSON) into tEXt chunks at render time.
+    """
+    import io
+    import json
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        im.load()
+        text = dict(getattr(im, "text", {}) or {})
+        width = im.size[0]
+    font = text.get("bptt:min_font_px")
+    overlaps = text.get("bptt:overlaps")
+    return width, (float(font) if font is not None else None), (json.loads(overlaps) if overlaps is not None else None)
+
+
+def figure_problems(found, fetch):
+    """Check the figures FIGURES_JS found; ``fetch(url)`` returns a file image's bytes.
+
+    Returns (number of PNGs measured, problems with text size, problems with overlaps).
+    """
+    import base64
+
+    small, overlapping, n = [], [], 0
+
+    def check(where, data, shown):
+        nonlocal n
+        n += 1
+        width, font, overlaps = png_measures(data)
+        if font is None:
+            small.append(f"{where}: no bptt:min_font_px chunk (every figure must be made by bptt.viz)")
+        elif not shown:
+            small.append(f"{where}: not displayed (width 0), its text size cannot be checked")
+        elif font * shown / width < MIN_FIGURE_TEXT_PX:
+            small.append(f"{where}: smallest text {font * shown / width:.1f} CSS px as displayed (< "
+                         f"{MIN_FIGURE_TEXT_PX}): {font:g} px in a {width} px image shown {shown:.0f} px wide")
+        if overlaps is None:
+            overlapping.append(f"{where}: no bptt:overlaps chunk (every figure must be made by bptt.viz)")
+        elif overlaps:
+            overlapping.append(f"{where}: {'; '.join(map(str, overlaps))}")
+
+    for img in found["images"]:
+        data = base64.b64decode(img["png"]) if img["png"] is not None else fetch(img["url"])
+        check(img["where"], data, img["shown"])
+    for ex in found["explorables"]:
+        if not ex["frames"]:
+            small.append(f"{ex['where']}: no frames")
+        for k, frame in enumerate(ex["frames"]):
+            check(f"{ex['where']}, frame {k}", base64.b64decode(frame), ex["shown"])
+    return n, small, overlapping
+
+
+def fetch_bytes(url):
+    from urllib.request import urlopen
+
+    with urlopen(url, timeout=TIMEOUT_MS / 1000) as r:
+        return r.read()
+
+
+def axe_problems(violations):
+    """One line per (serious or critical rule, element) of axe-core's violations."""
+    return [f"axe {v['impact']} {v['id']} ({v['help']}): {n['target']} {n['html']}"
+            for v in violations if v["impact"] in AXE_FAILING_IMPACTS for n in v["nodes"]]
+
+
 def local_context(browser, origin):
     """A fresh browser context in which every request off the local server is aborted."""
     context = browser.new_context(viewport=VIEWPORT)
@@ -294,8 +481,7 @@ def audit_page(browser, origin, path, shots=None):
         page.set_default_timeout(TIMEOUT_MS)
         page.on("request", lambda r: record_request(rep, origin, r.url))
         page.on("websocket", lambda ws: record_request(rep, origin, ws.url))
-        page.on("response", lambda r: r.status >= 400 and not is_favicon(r.url, origin)
-                and rep.http_errors.append(f"{r.status} {r.url}"))
+        page.on("response", lambda r: r.status >= 400 and rep.http_errors.append(f"{r.status} {r.url}"))
         page.on("console", lambda m: record_console(rep, origin, m))
         page.on("pageerror", lambda e: rep.page_errors.append(f"{e.name}: {e.message}"))
         page.goto(f"{origin}/{path}", wait_until="networkidle")
@@ -310,6 +496,14 @@ def audit_page(browser, origin, path, shots=None):
                 rep.screenshots.append(Path(shots) / f"{shot_name(path)}-explorable-{i}.png")
                 page.screenshot(path=rep.screenshots[-1])
             rep.explorables.append(root.evaluate(EXPLORE_JS))
+        # the page as a reader who opens every dropdown and solution sees it
+        page.evaluate(OPEN_ALL_JS)
+        rep.visible_tex = page.evaluate(VISIBLE_TEX_JS)
+        rep.table_rows = page.evaluate(TABLE_ROWS_JS)
+        rep.wide_pre = page.evaluate(WIDE_PRE_JS)
+        rep.n_figures, rep.figures, rep.overlaps = figure_problems(page.evaluate(FIGURES_JS), fetch_bytes)
+        page.add_script_tag(content=axe_source())
+        rep.axe = axe_problems(page.evaluate(AXE_JS, AXE_OPTIONS))
     except Exception as exc:                             # noqa: BLE001 -- reported by test_every_page_loads
         rep.failure = f"{type(exc).__name__}: {exc}"
     finally:
@@ -325,17 +519,6 @@ def report(reports, problems_of):
 
 # ---------------------------------------------------------------------------------------------
 # Fixtures
-
-
-@pytest.fixture(scope="session")
-def browser():
-    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: install Debian's package (apt-get install -y chromium)"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="session")
@@ -415,6 +598,35 @@ def test_no_dead_widget(audits):
     assert not any(r.dead_widgets for r in audits), report(audits, lambda r: r.dead_widgets)
 
 
+def test_no_tex_source_visible_with_every_dropdown_open(audits):
+    # solutions and hidden cells opened; maths that did not render shows its TeX (issue 11, C.1, C.2)
+    assert not any(r.visible_tex for r in audits), "TeX source visible outside rendered maths and code:\n" + report(
+        audits, lambda r: r.visible_tex)
+
+
+def test_every_table_row_has_as_many_cells_as_its_header(audits):
+    assert not any(r.table_rows for r in audits), report(audits, lambda r: r.table_rows)
+
+
+def test_no_code_block_scrolls_sideways_at_1280px(audits):
+    assert not any(r.wide_pre for r in audits), f"at {VIEWPORT['width']} px (hidden cells left out):\n" + report(
+        audits, lambda r: r.wide_pre)
+
+
+def test_figure_text_is_legible_as_displayed(audits):
+    # every static figure and every frame of every explorable, from the bptt:min_font_px chunk
+    assert sum(r.n_figures for r in audits) > 0, "no figure measured: is the figure check looking right?"
+    assert not any(r.figures for r in audits), report(audits, lambda r: r.figures)
+
+
+def test_no_legends_or_text_boxes_overlap_in_any_frame(audits):
+    assert not any(r.overlaps for r in audits), report(audits, lambda r: r.overlaps)
+
+
+def test_axe_finds_no_serious_or_critical_violation(audits):
+    assert not any(r.axe for r in audits), report(audits, lambda r: r.axe)
+
+
 def test_screenshots_saved(audits):
     for r in (r for r in audits if not r.failure):      # a failed visit is reported by test_every_page_loads
         assert len(r.screenshots) == 1 + len(r.explorables), f"{r.page}: {r.screenshots}"
@@ -425,7 +637,7 @@ def test_screenshots_saved(audits):
 # ---------------------------------------------------------------------------------------------
 # The checks can fail: the same audit over deliberately broken pages (no book build needed)
 
-PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>{head}</head>
+PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>{head}</head>
 <body><main><article class="bd-article">{body}</article></main></body></html>"""
 MATHJAX_HEAD = """<script>window.MathJax = {"options": {"processHtmlClass": "math"}}</script>
 <script defer src="_static/mathjax/tex-chtml.js"></script>"""
@@ -440,8 +652,57 @@ def explorable_html():
     from bptt.viz import control, explorable
 
     ex = explorable(draw_line, {"slope": control([0.5, 1.0, 2.0], label="slope"), "style": ["-", "o--"]},
-                    default={"slope": 1.0}, figsize=(3, 2), dpi=40)
+                    default={"slope": 1.0}, figsize=(3, 2), dpi=96)
     return ex.static_html()
+
+
+def png_with_chunks(width, height, **chunks):
+    """A PNG of the given size carrying tEXt chunks (what bptt.viz writes), as base64."""
+    import base64
+    import io
+
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    for key, value in chunks.items():
+        info.add_text(key.replace("_", ":", 1) if key.startswith("bptt_") else key, value)
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buf, format="PNG", pnginfo=info)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+# What a reader must not meet: TeX left in a solution and a hidden <details>, a table row short of
+# a cell, a code line wider than its box, figure text too small or unmeasured, overlapping legends
+# in an explorable frame, controls named unlike their text, faint text.
+LAYOUT_BROKEN_BODY = """<style>.toggle-hidden {{ display: none }}</style>
+<div class="solution dropdown admonition" id="sol-1"><p class="admonition-title">Solution
+<button type="button" class="toggle-button" data-target="sol-1-body">open</button></p>
+<div id="sol-1-body" class="toggle-hidden"><p>so $\\partial^+ L/\\partial h_1 = \\frac{{a}}{{b}}$ holds</p></div></div>
+<script>document.querySelector(".toggle-button").addEventListener("click", () =>
+  document.getElementById("sol-1-body").classList.remove("toggle-hidden"));</script>
+<details><summary>More</summary><p>a closed \\alpha here</p></details>
+<table><thead><tr><th>symbol</th><th>meaning</th><th>code</th></tr></thead>
+<tbody><tr><td>a</td><td>b</td><td>c</td></tr><tr><td>gamma</td><td>sup</td></tr></tbody></table>
+<div style="width: 300px"><pre style="overflow-x: auto">short = 1
+a_very_long_line_of_code = some_function(with_many, arguments, that_do_not_fit_in, three_hundred_px)</pre></div>
+<details class="hide"><summary>hidden cell</summary><div style="width: 300px">
+<pre style="overflow-x: auto">hidden_cells_are_left_out = some_function(with_many, arguments, that_do_not_fit)</pre></div></details>
+<img src="data:image/png;base64,{plain}" alt="a plot not made by bptt.viz">
+<img src="data:image/png;base64,{small}" alt="small text" style="width: 300px">
+<div class="bptt-explorable"><img class="bptt-frame" src="data:image/png;base64,{frame0}" alt="frames"
+ style="width: 400px"><script type="application/json" class="bptt-frames">["{frame0}", "{frame1}"]</script></div>
+<button aria-label="Close">Open the menu</button>
+<p style="color: #bbbbbb; background: #ffffff">faint text</p>"""
+
+
+def layout_broken_body():
+    return LAYOUT_BROKEN_BODY.format(
+        plain=png_with_chunks(600, 300),
+        small=png_with_chunks(600, 300, bptt_min_font_px="12", bptt_overlaps="[]"),          # 6 CSS px at 300 px
+        frame0=png_with_chunks(400, 200, bptt_min_font_px="10", bptt_overlaps="[]"),
+        frame1=png_with_chunks(400, 200, bptt_min_font_px="10",
+                               bptt_overlaps='["legend of the left axes overlaps legend of the right axes"]'))
 
 
 @pytest.fixture(scope="module")
@@ -474,6 +735,7 @@ and $$a = b$$ left raw in the prose, and $\\alpha$ too.</p>
 <pre>interactive(children=(FloatSlider(value=0.9, description='rho'), Output()))</pre></div>
 <img src="missing.png" alt="">
 <script>console.error("deliberate console error"); throw new Error("deliberate page error");</script>"""))
+    (root / "layout.html").write_text(PAGE.format(title="layout", head="", body=layout_broken_body()))
     (root / "texerror.html").write_text(PAGE.format(title="tex errors", head=MATHJAX_HEAD, body="""
 <p><span class="math">\\(\\frac{a}\\)</span> and <span class="math">\\(\\undefinedmacro x\\)</span>
 and <span class="math">\\(a+b\\)</span></p>"""))
@@ -493,6 +755,8 @@ def test_audit_passes_a_good_page(browser, sample_site, tmp_path):
     assert len(r.explorables) == 1 and r.explorables[0]["controls"] == 2, r.explorables
     assert r.explorables[0]["moves"] == 3, "slope through 2 other values, style through 1"
     assert not r.explorable_problems() and not r.dead_widgets, r
+    assert not (r.visible_tex or r.table_rows or r.wide_pre or r.overlaps or r.axe), r
+    assert r.n_figures == 6 and not r.figures, ("the explorable's six frames, each legible", r.figures)
     assert [p.name for p in r.screenshots] == ["good.png", "good-explorable-1.png"]
     assert all(p.stat().st_size > 1000 for p in r.screenshots)
 
@@ -516,6 +780,25 @@ def test_audit_flags_a_broken_page(browser, sample_site):
     assert "visible widget element" in dead and "widget-view+json" in dead and "text repr" in dead, dead
 
 
+def test_audit_flags_what_a_reader_sees_wrong(browser, sample_site):
+    r = audit_page(browser, sample_site, "layout.html")
+    assert not r.failure, r.failure
+    tex = "\n".join(r.visible_tex)
+    for needle in ["$ in", "\\partial in", "\\frac in", "\\alpha in"]:
+        assert needle in tex, f"{needle!r} not flagged:\n{tex}"
+    assert r.table_rows == ['table 1, row 3: 2 cells, the header has 3: "gamma | sup"'], r.table_rows
+    assert len(r.wide_pre) == 1 and 'first line: "short = 1"' in r.wide_pre[0], r.wide_pre
+    figures = "\n".join(r.figures)
+    assert r.n_figures == 4, "two images and the explorable's two frames"
+    assert "image 1: no bptt:min_font_px chunk" in figures, figures
+    assert "image 2: smallest text 6.0 CSS px as displayed" in figures, figures
+    assert "explorable" not in figures, "10 px in a 400 px frame shown 400 px wide is legible"
+    assert r.overlaps == ["image 1: no bptt:overlaps chunk (every figure must be made by bptt.viz)",
+                          "explorable 1, frame 1: legend of the left axes overlaps legend of the right axes"], r.overlaps
+    axe = "\n".join(r.axe)
+    assert "label-content-name-mismatch" in axe and "color-contrast" in axe, axe
+
+
 def test_audit_flags_tex_errors(browser, sample_site):
     r = audit_page(browser, sample_site, "texerror.html")
     assert r.math["mathjax"] and not r.math["untypeset"], r.math
@@ -530,14 +813,12 @@ new Image().src = "//example.org/pixel.gif";</script>"""))
     assert sorted(r.outside) == ["http://example.org/pixel.gif", "https://example.org/data.json"], r.outside
 
 
-def test_console_filter_ignores_only_the_favicon():
+def test_console_records_every_error_the_favicon_included():
     from types import SimpleNamespace as Msg
 
     origin, rep = "http://127.0.0.1:8000", PageReport("p.html")
     missing = "Failed to load resource: the server responded with a status of 404 (File not found)"
     record_console(rep, origin, Msg(type="error", text=missing, location={"url": f"{origin}/favicon.ico"}))
-    assert rep.console_errors == []
-    record_console(rep, origin, Msg(type="error", text=missing, location={"url": f"{origin}/book/favicon.ico"}))
-    record_console(rep, origin, Msg(type="error", text="TypeError: x", location={"url": f"{origin}/favicon.ico"}))
+    record_console(rep, origin, Msg(type="error", text="TypeError: x", location={"url": f"{origin}/a.js"}))
     record_console(rep, origin, Msg(type="warning", text="just a warning", location={"url": f"{origin}/a.js"}))
-    assert len(rep.console_errors) == 2 and "book/favicon.ico" in rep.console_errors[0], rep.console_errors
+    assert len(rep.console_errors) == 2 and "favicon.ico" in rep.console_errors[0], rep.console_errors

@@ -5,6 +5,7 @@ the column-vector formulas, finite differences, SymPy, or a brute-force count.
 """
 import itertools
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,22 @@ from bptt.viz.intro import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Numbers in the chapter's prose (tests/test_prose_numbers.py). "given": values the text sets (slider
+# settings, source 003's loss weights, the exercise's 1 % threshold, an illustrative 0.95 versus 0.90);
+# "held": results of exercise 1.3's arithmetic, recomputed here from the library's bound γ.
+_GAMMA_SIGMOID = bptt.DERIVATIVE_BOUND["sigmoid"]
+PROSE_NUMBERS = {
+    "given": {"0.1", "0.8", "0.5", "1.0", "0.9", "1.5", "1.1", "1%", "0.01", "0.95", "0.90"},
+    "held": {
+        "43.7": lambda: f"{math.log(0.01) / math.log(0.9):.1f}",
+        "0.0108": lambda: f"{0.9 ** 43:.4f}",
+        "0.0097": lambda: f"{0.9 ** 44:.4f}",
+        "0.225": lambda: f"{_GAMMA_SIGMOID * 0.9:.3f}",
+        "0.0114": lambda: f"{(_GAMMA_SIGMOID * 0.9) ** 3:.4f}",
+        "0.0026": lambda: f"{(_GAMMA_SIGMOID * 0.9) ** 4:.4f}",
+    },
+}
 
 
 def _sigmoid(z):
@@ -315,7 +332,7 @@ def test_diagrams_draw():
         fig = draw_unrolled(Figure(figsize=(9, 3.4)), T=T)
         assert len(fig.axes) == 2 and nonfinite_count(fig) == 0
         texts = " ".join(t.get_text() for t in fig.axes[1].texts)
-        assert f"$x_{T}$" in texts and f"$L_{T}$" in texts
+        assert f"$x_{T}$" in texts and rf"$\ell_{T}$" in texts and "L_" not in texts   # ℓ_t: per-step loss
     fig = draw_elman_jordan(Figure())
     texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
     assert "$W_{hh}$" in texts and "$W_{hq}$" in texts
@@ -342,5 +359,50 @@ def test_numbers_quoted_in_the_chapter():
     # exercise 3.2: the sigmoid bound 0.225^s < 0.01
     s_sig = math.ceil(math.log(0.01) / math.log(0.25 * 0.9))
     assert s_sig == 4 and f"$s = {s_sig}$ steps suffice" in text
-    # the half-life quoted in "things to try"
-    assert f"{math.log(2) / -math.log(0.9):.1f} steps" in text
+
+
+# -- figures sized for the text column -------------------------------------------------------------
+
+COLUMN_INCHES, MIN_PT = 7.1, 7.0            # 688 CSS px at dpi 96; 7 pt = 9.3 px
+
+
+def figure_calls(text):
+    """(draw name, width, height, dpi) of every static figure (show) and explorable in a chapter."""
+    calls = [(m[1], float(m[2]), float(m[3]), 96) for m in
+             re.finditer(r"show\(\s*(\w+),\s*\(([\d.]+),\s*([\d.]+)\)", text)]
+    for m in re.finditer(r"explorable\(\s*(\w+),(.*?)\n\)?```", text, re.S):
+        size = re.search(r"figsize=\(([\d.]+),\s*([\d.]+)\)", m[2])
+        dpi = re.search(r"dpi=(\d+)", m[2])
+        calls.append((m[1], float(size[1]) if size else 7.0, float(size[2]) if size else 3.5,
+                      int(dpi[1]) if dpi else 96))
+    return calls
+
+
+def smallest_text_pt(fig):
+    """The smallest font size (points) of any visible, non-empty text of a drawn figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    FigureCanvasAgg(fig).draw()
+    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip())
+
+
+def test_intro_figures_fit_the_column_with_legible_text():
+    text = (ROOT / "book" / "intro_rnn.md").read_text()
+    calls = figure_calls(text)
+    assert {c[0] for c in calls} >= {"draw_unrolled", "draw_elman_jordan", "draw_param_counts",
+                                      "draw_pulse_memory", "draw_training_curve"}, calls
+    too_wide = [c for c in calls if c[1] > COLUMN_INCHES or c[3] != 96]
+    assert not too_wide, f"figures wider than {COLUMN_INCHES} in or not at dpi 96: {too_wide}"
+    from bptt.viz import intro as vi
+    args = {"draw_unrolled": {"T": 4}, "draw_param_counts": {"k": 27, "hidden": (32, 128, 512), "orders": range(1, 9)},
+            "draw_training_curve": {"curve": np.linspace(0.7, 0.1, 50), "chance": math.log(2), "delay": 3},
+            "draw_pulse_memory": PULSE_DEFAULT}
+    for name, w, h, _ in calls:
+        settings = [args.get(name, {})]
+        if name == "draw_pulse_memory":
+            settings = _grid()[::7]
+        for kw in settings:
+            fig = Figure(figsize=(w, h), layout="constrained")
+            getattr(vi, name)(fig, **kw)
+            assert smallest_text_pt(fig) >= MIN_PT, (name, kw)

@@ -27,6 +27,23 @@ from conftest import make_problem
 # Data from source 004 (its printed values), not output of our code: ∂⁺E/∂z_1..z_4 and E = 136 z_1.
 SOURCE_PRINTED = np.array([136.0, 58.0, 16.0, 4.0])
 SOURCE_E_OVER_Z1 = 136
+# Numbers in the chapter's prose (tests/test_prose_numbers.py): exercise 2's count of paths from z_1 to E in
+# the dense system of N = 30 variables, 2^(N-1), recomputed from the library for a small N and scaled.
+PROSE_NUMBERS = {
+    "given": set(),
+    "held": {"5.4 \\times 10^8": lambda: _paths_n30()},
+}
+
+
+def _paths_n30():
+    from bptt.ordered import dense_system as _dense
+    from bptt.ordered import path_contributions as _paths
+    per_variable = len(_paths(*_dense(11), 0)) / len(_paths(*_dense(10), 0))   # each variable doubles the count
+    count = len(_paths(*_dense(10), 0)) * per_variable ** 20                   # N = 30
+    mantissa, exponent = f"{count:.1e}".split("e")
+    return f"{mantissa} \\times 10^{int(exponent)}"
+
+
 PROPERTY = settings(max_examples=30, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
 
@@ -423,3 +440,31 @@ def test_aligned_latex_keeps_every_term_and_wraps_long_sums():
     assert text.count("&=") == 4 and text.count(r"&\quad +") == 1       # 8 terms: one wrap
     assert text.count("c_{4}") == 4 + 2 + 1 + 1   # paths ending with the arrow z_4 -> E and text.startswith(r"\begin{aligned}")
     assert so.aligned_latex(["x"], [-z[0] + 2 * z[1]]) == r"\begin{aligned}x &= - z_{1} + 2 z_{2}\end{aligned}"
+
+
+# -- figures sized for the text column -------------------------------------------------------------
+
+def test_ordered_figures_fit_the_column_with_legible_text():
+    import re
+    from pathlib import Path
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    from bptt.viz import ordered as vo
+    text = (Path(__file__).resolve().parents[1] / "book" / "ordered_derivatives.md").read_text()
+    calls = [(m[1], float(m[2]), float(m[3]), 96) for m in re.finditer(r"show\(\s*(\w+),\s*\(([\d.]+),\s*([\d.]+)\)", text)]
+    for m in re.finditer(r"explorable\(\s*(\w+),(.*?)\n\)\n```", text, re.S):
+        size, dpi = re.search(r"figsize=\(([\d.]+),\s*([\d.]+)\)", m[2]), re.search(r"dpi=(\d+)", m[2])
+        calls.append((m[1], float(size[1]), float(size[2]), int(dpi[1]) if dpi else 96))
+    assert {c[0] for c in calls} == {"draw_source_graph", "draw_sweep_costs", "draw_explorer"}, calls
+    assert all(w <= 7.1 and dpi == 96 for _, w, _, dpi in calls), calls     # 688 CSS px column at dpi 96
+    settings = {"draw_explorer": [{}, {"a32": -3.0, "a43": -4.0, "c2": -2.0}, {"a32": 1.0, "a43": -2.0, "c2": 2.0}]}
+    for name, w, h, _ in calls:
+        for kw in settings.get(name, [{}]):
+            fig = Figure(figsize=(w, h), layout="constrained")
+            getattr(vo, name)(fig, **kw)
+            FigureCanvasAgg(fig).draw()
+            sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+            assert min(sizes) >= 7.0, (name, kw, min(sizes))              # 7 pt = 9.3 CSS px at dpi 96

@@ -85,7 +85,8 @@ def backward_sweep(A, e):
     """Every ordered derivative ∂⁺E/∂z_i in one reverse pass.
 
     A: (N, N) direct partials ∂z_j/∂z_i; e: (N,) direct partials ∂E/∂z_i.
-    Returns Sweep(grad (N,), ops), one multiply-add per edge (nonzero A[j, i]).
+    Returns Sweep(grad (N,), ops): one multiply-add per edge, that is
+    per nonzero A[j, i].
     """
     A, e = check_system(A, e)
     N = len(e)
@@ -93,7 +94,7 @@ def backward_sweep(A, e):
     ops = 0
     for i in range(N - 1, -1, -1):          # last variable first
         later = A[i + 1:, i]                # ∂z_j/∂z_i for every j > i
-        # Werbos: ∂⁺E/∂z_i = ∂E/∂z_i + Σ_{j>i} ∂⁺E/∂z_j · ∂z_j/∂z_i
+        # Werbos: ∂⁺E/∂z_i = ∂E/∂z_i + Σ_{j>i} ∂⁺E/∂z_j ∂z_j/∂z_i
         grad[i] = e[i] + grad[i + 1:] @ later
         ops += np.count_nonzero(later)
     return Sweep(grad, int(ops))

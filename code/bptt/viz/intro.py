@@ -55,7 +55,7 @@ def draw_unrolled(fig, T=4):
     _node(left, (0, 0), "$x_t$", "x")
     _node(left, (0, 1.5), "$h_t$", "h")
     _node(left, (0, 3.0), r"$\hat y_t$", "y")
-    _node(left, (0, 4.2), "$L_t$", "L", w=0.7, h=0.5)
+    _node(left, (0, 4.2), r"$\ell_t$", "L", w=0.7, h=0.5)
     _node(left, (1.35, 1.5), "delay", "d", w=0.8, h=0.45, fontsize=8)
     _arrow(left, (0, 0.3), (0, 1.2), "$W_{hx}$", offset=(-0.5, 0))
     _arrow(left, (0, 1.8), (0, 2.7), "$W_{qh}$", offset=(-0.5, 0))
@@ -70,7 +70,7 @@ def draw_unrolled(fig, T=4):
         _node(right, (c, 0), f"$x_{t}$", "x")
         _node(right, (c, 1.5), f"$h_{t}$", "h")
         _node(right, (c, 3.0), rf"$\hat y_{t}$", "y")
-        _node(right, (c, 4.2), f"$L_{t}$", "L", w=0.7, h=0.5)
+        _node(right, (c, 4.2), rf"$\ell_{t}$", "L", w=0.7, h=0.5)
         _arrow(right, (c, 0.3), (c, 1.2), "$W_{hx}$", offset=(-0.42, 0), fontsize=8)
         _arrow(right, (c, 1.8), (c, 2.7), "$W_{qh}$", offset=(-0.42, 0), fontsize=8)
         _arrow(right, (c, 3.3), (c, 3.95), "", color="#a33b3b")
@@ -78,7 +78,7 @@ def draw_unrolled(fig, T=4):
         right.text(c + 0.62, 4.5, f"$y_{t}$", fontsize=9, ha="center", color="#a33b3b")
         _arrow(right, (c - dx + 0.45, 1.5), (c - 0.45, 1.5), "$W_{hh}$", color="#c07a12", offset=(0, 0.28),
                fontsize=8)
-    right.text(dx * (T + 1) / 2, 4.95, rf"$L = L_1 + \cdots + L_{{{T}}}$" if T > 1 else "$L = L_1$", ha="center",
+    right.text(dx * (T + 1) / 2, 4.95, rf"$L = \ell_1 + \cdots + \ell_{{{T}}}$" if T > 1 else r"$L = \ell_1$", ha="center",
                fontsize=10, color="#a33b3b")
     return fig
 
@@ -215,4 +215,17 @@ def draw_pulse_memory(fig, rho, activation, scale, n=8, T=40, seed=0, floor=1e-1
     memory.yaxis.set_major_locator(LogLocator(numticks=6))  # a few labelled decades, no minor ticks:
     memory.minorticks_off()                                # the frames render much faster
     bar.ax.minorticks_off()
+    return fig
+
+
+def draw_training_curve(fig, curve, chance, delay, label="Elman network"):
+    """The mean cross-entropy per gradient step against the loss of guessing (a dashed line)."""
+    fig.clear()
+    ax = fig.subplots()
+    ax.plot(np.asarray(curve, dtype=float), color="#c07a12", label=label)
+    ax.axhline(chance, color="0.4", ls="--", label=f"guessing: {chance:.3f}")
+    ax.set_xlabel("gradient step")
+    ax.set_ylabel("mean cross-entropy")
+    ax.set_title(f"recalling the bit seen {delay} steps ago", fontsize=10)
+    ax.legend(fontsize=8)
     return fig

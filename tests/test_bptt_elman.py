@@ -4,6 +4,9 @@ Independent computations are compared throughout: finite differences against ana
 SymPy differentiation against the NumPy library, explicit Jacobian products and per-example
 column-vector loops against the batched row-vector code.
 """
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -13,6 +16,12 @@ from bptt.double_sum import dh0_from_deltas, double_sum_grads, one_path_grads, p
 from bptt.sym import backward_forms as bf
 from bptt.sym import elman as se
 from conftest import make_problem
+
+CHAPTER = Path(__file__).resolve().parents[1] / "book" / "bptt_elman.md"
+
+# Numbers in the chapter's prose that are not glued from a cell (see tests/test_prose_numbers.py):
+# source 003's loss weights, an input the text sets. Every measured number (the cost section) is glued.
+PROSE_NUMBERS = {"given": {"0.1", "0.8"}, "held": {}}
 
 ACTIVATIONS = ["tanh", "relu", "sigmoid", "identity"]
 SHAPES = [(1, 1, 1, 1, 2), (1, 3, 2, 4, 3), (4, 1, 3, 2, 5), (6, 2, 2, 3, 4), (8, 3, 4, 5, 2)]   # T, B, m, n, q
@@ -91,7 +100,7 @@ def test_double_sum_grads_match_finite_differences(rng, activation, weighted, T,
     bptt.check_grads(lambda p: double_sum_grads(p, X, Y, h0, activation, w), params)
 
 
-@pytest.mark.formula("eq-bptt-elman-all-grads", "eq-bptt-elman-h0")
+@pytest.mark.formula("eq-bptt-elman-h0")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("T,B", [(1, 1), (1, 3), (5, 1), (7, 2)])
@@ -236,21 +245,21 @@ def test_following_one_path_is_wrong_except_for_one_step(rng):
 @pytest.mark.formula("eq-bptt-elman-001-dW", "eq-bptt-elman-001-dV")
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
 def test_corrected_source_001_formulas(rng, activation):
-    """Σ_t Σ_{k=1}^t ∂E_t/∂s_t (Π_{i=k+1}^t ∂s_i/∂s_{i-1}) ∂⁺s_k/∂W, with explicit Jacobian matrices."""
+    """Σ_t Σ_{k=1}^t (∂E_t/∂s_t)ᵀ (Π_{i=k+1}^t ∂s_i/∂s_{i-1}) ∂s_k/∂w_ij, with explicit Jacobian matrices."""
     T, n, m, q = 4, 3, 2, 3
     params, X, Y, h0, _ = problem(rng, T, 1, m, n, q)
     z, h, o = columns_forward(params, X[:, 0], h0[0], activation)
     dW, dU, dV = np.zeros((n, n)), np.zeros((n, m)), np.zeros((q, n))
     for t in range(1, T + 1):
-        dE_do = softmax_col(o[t]) - np.eye(q)[Y[t - 1, 0]]          # ∂E_t/∂o_t (a row in the source's chain)
-        dE_ds = dE_do @ params["W_qh"]                               # ∂E_t/∂ŷ_t ∂ŷ_t/∂s_t, a row
+        dE_do = softmax_col(o[t]) - np.eye(q)[Y[t - 1, 0]]          # ∂E_t/∂o_t, a column
+        dE_ds = params["W_qh"].T @ dE_do                             # ∂E_t/∂s_t = (∂o_t/∂s_t)ᵀ ∂E_t/∂o_t
         dV += np.outer(dE_do, h[t])                                  # ∂E_t/∂V = (ŷ_t − y_t) s_tᵀ
         for k in range(1, t + 1):
             J = np.eye(n)
             for i in range(t, k, -1):                                # ∂s_t/∂s_k = J_t J_{t-1} ... J_{k+1}, J_i = D_i W_hh
                 J = J @ (np.diag(DF[activation](z[i])) @ params["W_hh"])
-            row = dE_ds @ J @ np.diag(DF[activation](z[k]))          # then through f at step k
-            dW += np.outer(row, h[k - 1])                            # ∂⁺s_k/∂w_ij: direct, e_i [s_{k-1}]_j
+            row = dE_ds @ J @ np.diag(DF[activation](z[k]))          # (∂E_t/∂s_t)ᵀ J_t ⋯ J_{k+1} D_k
+            dW += np.outer(row, h[k - 1])                            # ∂s_k/∂w_ij = D_k e_i [s_{k-1}]_j, direct
             dU += np.outer(row, X[k - 1, 0])
     _, g = bptt.bptt_grads(params, X, Y, h0, activation)
     np.testing.assert_allclose(dW, g["W_hh"], rtol=1e-10, atol=1e-13)
@@ -305,6 +314,113 @@ def test_path_sums_equal_total_derivatives_and_the_library(weights):
         for path, term in terms:
             t = int(path[-2][1:])
             assert num(term) == pytest.approx(D[t - 1, k - 1, 0, 0] / fprime, rel=1e-10)
+
+
+def all_grads_as_displayed(p, X, Y, h0, act, w):
+    """eq-bptt-elman-all-grads written out per example with column vectors, summed over the batch."""
+    T, B, _ = X.shape
+    q = p["W_qh"].shape[0]
+    g = {k: np.zeros_like(v) for k, v in p.items()}
+    for b in range(B):
+        z, h, o = columns_forward(p, X[:, b], h0[b], act)
+        dO = [None] + [w[t - 1] * (softmax_col(o[t]) - np.eye(q)[Y[t - 1, b]]) for t in range(1, T + 1)]
+        delta = [None] * (T + 2)
+        delta[T + 1] = np.zeros_like(h0[b])                                     # δ_{T+1} = 0
+        for t in range(T, 0, -1):
+            delta[t] = DF[act](z[t]) * (p["W_qh"].T @ dO[t] + p["W_hh"].T @ delta[t + 1])
+        for t in range(1, T + 1):
+            g["W_hx"] += np.outer(delta[t], X[t - 1, b])                        # δ_t x_tᵀ
+            g["W_hh"] += np.outer(delta[t], h[t - 1])                           # δ_t h_{t-1}ᵀ
+            g["b_h"] += delta[t]
+            g["W_qh"] += np.outer(dO[t], h[t])                                  # ∂L/∂o_t h_tᵀ
+            g["b_q"] += dO[t]
+    return g
+
+
+@pytest.mark.formula("eq-bptt-elman-all-grads")
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_all_five_gradients_as_displayed(rng, activation):
+    """Each of the five displayed sums, per example in columns, equals the library's gradient and
+    entry-by-entry central differences of L (m, n, q all different, so a wrong factor cannot fit)."""
+    params, X, Y, h0, w = problem(rng, 5, 2, 3, 4, 2, weighted=True)
+    shown = all_grads_as_displayed(params, X, Y, h0, activation, w)
+    _, lib = bptt.bptt_grads(params, X, Y, h0, activation, w)
+    fd = bptt.numeric_grads(lambda p: bptt.bptt_grads(p, X, Y, h0, activation, w)[0], params)
+    assert set(shown) == {"W_hx", "W_hh", "b_h", "W_qh", "b_q"}
+    for key in shown:
+        assert shown[key].shape == params[key].shape, key
+        np.testing.assert_allclose(shown[key], lib[key], rtol=1e-10, atol=1e-13, err_msg=key)
+        np.testing.assert_allclose(shown[key], fd[key], rtol=1e-5, atol=1e-8, err_msg=key)
+
+
+def fd_jacobian(fun, v, eps=1e-6):
+    """Numerator-layout Jacobian of fun at v by central differences: entry (i, j) = ∂fun_i/∂v_j."""
+    cols = []
+    for j in range(v.size):
+        e = np.zeros_like(v)
+        e[j] = eps
+        cols.append((np.atleast_1d(fun(v + e)) - np.atleast_1d(fun(v - e))) / (2 * eps))
+    return np.stack(cols, axis=1)
+
+
+def display_tex(label):
+    """The TeX of the chapter's display equation with this label."""
+    m = re.search(r"\$\$\n(?P<tex>(?:(?!\$\$).)*?)\n\$\$ \(" + re.escape(label) + r"\)", CHAPTER.read_text(), re.S)
+    assert m, label
+    return m.group("tex")
+
+
+@pytest.mark.formula("eq-bptt-elman-state-recursion", "eq-bptt-elman-three-paths")
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_state_recursion_with_several_units(rng, activation):
+    """The displays with n = 4 units, m = 2 inputs, q = 3 classes and weights w_t, every factor
+    computed on its own: ∂L/∂ℓ_t = w_t, ∂ℓ_t/∂h_t (a column) and the Jacobians ∂h_{t+1}/∂h_t
+    (numerator layout) by finite differences. The recursion and the three paths must equal
+    ∂⁺L/∂h_k by finite differences of L in h_k, and the library's W_qhᵀ ∂L/∂o_k + W_hhᵀ δ_{k+1};
+    without the transposes they must not."""
+    T, m, n, q = 3, 2, 4, 3
+    params, X, Y, h0, w = problem(rng, T, 1, m, n, q, weighted=True)
+    params["W_hh"] = params["W_hh"] + 0.5 * rng.normal(size=(n, n))       # far from symmetric
+    x, y = X[:, 0], Y[:, 0]
+    _, h, _ = columns_forward(params, x, h0[0], activation)
+    step = lambda t, v: F[activation](params["W_hx"] @ x[t - 1] + params["W_hh"] @ v + params["b_h"])
+    ell = lambda t, v: -np.log(softmax_col(params["W_qh"] @ v + params["b_q"])[y[t - 1]])
+
+    def loss_from(k, v):                       # L with h_k replaced by v (earlier losses do not depend on it)
+        total = 0.0
+        for t in range(k, T + 1):
+            if t > k:
+                v = step(t, v)
+            total += w[t - 1] * ell(t, v)
+        return total
+
+    dL_dl = {t: w[t - 1] for t in range(1, T + 1)}                                # ∂L/∂ℓ_t
+    dl_dh = {t: fd_jacobian(lambda v: ell(t, v), h[t])[0] for t in range(1, T + 1)}   # ∂ℓ_t/∂h_t
+    J = {t: fd_jacobian(lambda v: step(t, v), h[t - 1]) for t in range(2, T + 1)}     # ∂h_t/∂h_{t-1}
+    # eq-bptt-elman-state-recursion, line by line
+    rec = {3: dL_dl[3] * dl_dh[3]}
+    rec[2] = dL_dl[2] * dl_dh[2] + J[3].T @ rec[3]
+    rec[1] = dL_dl[1] * dl_dh[1] + J[2].T @ rec[2]
+    # eq-bptt-elman-three-paths
+    paths = (dL_dl[1] * dl_dh[1] + J[2].T @ (dL_dl[2] * dl_dh[2])
+             + J[2].T @ J[3].T @ (dL_dl[3] * dl_dh[3]))
+    out = bptt.backward(params, X, Y, h0, activation, w)
+    for k in (1, 2, 3):
+        total = fd_jacobian(lambda v: loss_from(k, v), h[k])[0]                  # ∂⁺L/∂h_k
+        nxt = out["delta"][k, 0] if k < T else np.zeros(n)
+        lib = params["W_qh"].T @ out["dO"][k - 1, 0] + params["W_hh"].T @ nxt
+        np.testing.assert_allclose(rec[k], total, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(rec[k], lib, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(paths, rec[1], rtol=1e-10, atol=1e-13)
+    # the transposes matter: the same products without them give another vector
+    untransposed = dL_dl[1] * dl_dh[1] + J[2] @ (dL_dl[2] * dl_dh[2] + J[3] @ rec[3])
+    assert not np.allclose(untransposed, rec[1], rtol=1e-3, atol=1e-6)
+    # ... and the displays say so: every Jacobian ∂h_a/∂h_b in them is transposed
+    for label in ("eq-bptt-elman-state-recursion", "eq-bptt-elman-three-paths"):
+        tex = display_tex(label)
+        jacobians = re.findall(r"\\frac\{\\partial h_\d\}\{\\partial h_\d\}", tex)
+        transposed = re.findall(r"\\Big\(\\frac\{\\partial h_\d\}\{\\partial h_\d\}\\Big\)\^\{\\!\\top\}", tex)
+        assert jacobians and len(transposed) == len(jacobians), label
 
 
 @pytest.mark.formula("eq-bptt-elman-untie")
@@ -389,18 +505,28 @@ def test_rtrl_step_in_both_layouts(rng, i, j):
 
 @pytest.mark.formula("eq-bptt-elman-layout-num", "eq-bptt-elman-layout-den")
 def test_layouts_give_the_same_error_term(rng):
-    """Numerator layout: the row ∂L/∂z_k = (∂L/∂z_{k+1}) W_hh D_k (what the code computes on rows);
-    denominator layout: the column D_k W_hhᵀ ∂L/∂z_{k+1}. One is the transpose of the other."""
-    params, X, Y, h0, _ = problem(rng, 5, 1, 2, 4, 3)
+    """The book's layout: δ_{t,k} = (∂z_{k+1}/∂z_k)ᵀ δ_{t,k+1}, with the numerator-layout Jacobian
+    ∂z_{k+1}/∂z_k = W_hh D_k taken by finite differences; source 000's layout: D_k W_hhᵀ δ_{t,k+1};
+    source 004's row, δ_{t,k+1}ᵀ W_hh D_k, is the transpose. All equal the library's δ_{t,k}."""
+    T, m, n, q = 5, 2, 4, 3
+    params, X, Y, h0, _ = problem(rng, T, 1, m, n, q)
+    params["W_hh"] = params["W_hh"] + 0.5 * rng.normal(size=(n, n))        # far from symmetric
     D = per_loss_deltas(params, X, Y, h0)
     z, _, _ = columns_forward(params, X[:, 0], h0[0], "tanh")
     t = 5
     for k in range(1, t):
+        nxt = lambda zk: params["W_hx"] @ X[k, 0] + params["W_hh"] @ np.tanh(zk) + params["b_h"]  # z_{k+1}(z_k)
+        J = fd_jacobian(nxt, z[k])                                            # entry (i, j) = ∂[z_{k+1}]_i/∂[z_k]_j
         Dk = np.diag(1 - np.tanh(z[k]) ** 2)
-        row = D[t - 1, k, 0][None, :] @ params["W_hh"] @ Dk                 # 1 x n
-        col = Dk @ params["W_hh"].T @ D[t - 1, k, 0][:, None]               # n x 1
-        np.testing.assert_allclose(row, col.T, rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(col[:, 0], D[t - 1, k - 1, 0], rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(J, params["W_hh"] @ Dk, rtol=1e-6, atol=1e-9)
+        book = J.T @ D[t - 1, k, 0]                                            # (∂z_{k+1}/∂z_k)ᵀ δ_{t,k+1}
+        source_000 = Dk @ params["W_hh"].T @ D[t - 1, k, 0]
+        row_004 = D[t - 1, k, 0][None, :] @ params["W_hh"] @ Dk               # 1 x n
+        np.testing.assert_allclose(book, D[t - 1, k - 1, 0], rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(source_000, D[t - 1, k - 1, 0], rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(row_004[0], D[t - 1, k - 1, 0], rtol=1e-10, atol=1e-14)
+        # the untransposed Jacobian is not the backward step
+        assert not np.allclose(J @ D[t - 1, k, 0], D[t - 1, k - 1, 0], rtol=1e-3, atol=1e-9)
 
 
 # -- argument checks --------------------------------------------------------------------------------------------
@@ -487,3 +613,23 @@ def test_exercise_claims(rng):
     D = per_loss_deltas(params, X, Y, h0, weights=w)
     assert np.abs(D[:-1]).max() == 0
     np.testing.assert_allclose(D[-1], bptt.backward(params, X, Y, h0, weights=w)["delta"], rtol=1e-12, atol=1e-15)
+
+
+def test_cost_helpers(rng):
+    """The cost section's pieces: the fitted exponent, and the per-example loop is the batched gradient."""
+    from bptt.viz.backward_cost import fitted_slope, per_example_grads, time_backward_forms
+
+    lengths = np.array([25, 50, 100, 200, 400])
+    assert fitted_slope(lengths, 3e-6 * lengths ** 2) == pytest.approx(2.0, abs=1e-12)
+    assert fitted_slope(lengths, 5e-5 * lengths + 0 * lengths) == pytest.approx(1.0, abs=1e-12)
+    # only the longer half counts: a different start does not change it
+    assert fitted_slope(lengths, np.r_[1.0, 1.0, 7e-4 * lengths[2:] ** 2]) == pytest.approx(2.0, abs=1e-12)
+    params, X, Y, _, _ = problem(rng, 6, 3, 2, 4, 3)
+    loss, g = per_example_grads(params, X, Y)
+    loss_ref, g_ref = bptt.bptt_grads(params, X, Y)
+    assert loss == pytest.approx(loss_ref, rel=1e-12)
+    for key in params:
+        np.testing.assert_allclose(g[key], g_ref[key], rtol=1e-10, atol=1e-13)
+    times = time_backward_forms([3, 4], B=2, n=3, m=2, q=2, repeats=1)
+    assert set(times) == {"single sweep", "double sum", "per example"}
+    assert all(len(v) == 2 and min(v) >= 0 for v in times.values())

@@ -91,6 +91,39 @@ def test_jordan_recursion_written_per_example(rng):
             nxt = delta
 
 
+@pytest.mark.formula("eq-bptt-elman-jordan-grads")
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_jordan_gradients_as_displayed(rng, activation):
+    """Every line of eq-bptt-elman-jordan-grads per example with columns (∂⁺L/∂ŷ_0 and the five sums,
+    W_hq included), against the library and entry-by-entry finite differences; m, n, q all different."""
+    T, B, m, n, q = 5, 2, 2, 3, 4
+    params, X, Y, y0, w = jordan_problem(rng, T, B, m, n, q, weighted=True)
+    shown = {k: np.zeros_like(v) for k, v in params.items()}
+    dy0 = np.zeros_like(y0)
+    for b in range(B):
+        z, h, o, y = columns_jordan(params, X[:, b], y0[b], activation)
+        dO, delta, nxt = [None] * (T + 1), [None] * (T + 2), np.zeros(n)
+        for t in range(T, 0, -1):
+            J = np.diag(y[t]) - np.outer(y[t], y[t])
+            dO[t] = w[t - 1] * (y[t] - np.eye(q)[Y[t - 1, b]]) + J @ params["W_hq"].T @ nxt     # ∂⁺L/∂o_t
+            delta[t] = DF[activation](z[t]) * (params["W_qh"].T @ dO[t])
+            nxt = delta[t]
+        dy0[b] = params["W_hq"].T @ delta[1]                                                  # ∂⁺L/∂ŷ_0
+        for t in range(1, T + 1):
+            shown["W_hx"] += np.outer(delta[t], X[t - 1, b])
+            shown["W_hq"] += np.outer(delta[t], y[t - 1])
+            shown["b_h"] += delta[t]
+            shown["W_qh"] += np.outer(dO[t], h[t])
+            shown["b_q"] += dO[t]
+    out = jordan_backward(params, X, Y, y0, activation, w)
+    fd = bptt.numeric_grads(lambda p: jordan_grads(p, X, Y, y0, activation, w)[0], params)
+    assert set(shown) == {"W_hx", "W_hq", "b_h", "W_qh", "b_q"}
+    for key in shown:
+        np.testing.assert_allclose(shown[key], out["grads"][key], rtol=1e-10, atol=1e-13, err_msg=key)
+        np.testing.assert_allclose(shown[key], fd[key], rtol=1e-5, atol=1e-8, err_msg=key)
+    np.testing.assert_allclose(dy0, out["dy0"], rtol=1e-10, atol=1e-13)
+
+
 @pytest.mark.formula("eq-bptt-elman-softmax-jacobian")
 @pytest.mark.parametrize("q", [2, 3])
 def test_softmax_jacobian(q):

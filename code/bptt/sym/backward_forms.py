@@ -1,7 +1,8 @@
 """SymPy derivations of the BPTT chapter's two backward forms, the element-wise step and the two layouts.
 
 Generic symbols stand for the numbers of one backward pass, so each identity holds for every network
-of the given size: d_k = f'(z_k), g_t = W_qhᵀ ∂L_t/∂o_t, W = W_hh, h_{k-1}. Every function returns
+of the given size: d_k = f'(z_k), g_t = W_qhᵀ ∂L_t/∂o_t, W = W_hh (entries u_ij; u when n = 1,
+not w, which names the loss weights), h_{k-1}. Every function returns
 SymPy objects; tests hold them to the NumPy library.
 """
 import sympy as sp
@@ -11,13 +12,14 @@ import sympy as sp
 def error_terms(T=3, n=2):
     """Both backward forms on generic symbols: T steps, n hidden units.
 
-    Symbols: W (n x n, entries w_ij), d_k = f'(z_k) (n-vectors), g_t = W_qhᵀ ∂L_t/∂o_t (n-vectors),
-    h_{k-1} (n-vectors). Returns a dict with
+    Symbols: W (n x n, entries u_ij = [W_hh]_ij; the scalar u when n = 1), d_k = f'(z_k) (n-vectors),
+    g_t = W_qhᵀ ∂L_t/∂o_t (n-vectors), h_{k-1} (n-vectors). Returns a dict with
       per_loss[(t, k)] = δ_{t,k} (source 000's recursion),   sweep[k] = δ_k (one backward sweep),
       dW_double = Σ_t Σ_{k<=t} δ_{t,k} h_{k-1}ᵀ,             dW_sweep = Σ_k δ_k h_{k-1}ᵀ,
     and the symbols W, d, g, h.
     """
-    W = sp.Matrix(n, n, lambda i, j: sp.Symbol(f"w_{i + 1}{j + 1}")) if n > 1 else sp.Matrix([[sp.Symbol("w")]])
+    W = (sp.Matrix(n, n, lambda i, j: sp.Symbol(f"u_{i + 1}{j + 1}")) if n > 1
+         else sp.Matrix([[sp.Symbol("u")]]))
     vec = (lambda name, k: sp.Matrix(sp.symbols(f"{name}_{k}_1:{n + 1}"))) if n > 1 else \
           (lambda name, k: sp.Matrix([sp.Symbol(f"{name}_{k}")]))
     d = {k: vec("d", k) for k in range(1, T + 1)}
@@ -56,10 +58,10 @@ def direct_partials_of_z(n=2, m=1):
 
 
 def rtrl_step(n=2, i=0, j=1):
-    """One RTRL step for ∂h_t/∂u_ij, three ways, with f = tanh (0-based i, j).
+    """One RTRL step for ∂⁺h_t/∂u_ij, three ways, with f = tanh (0-based i, j).
 
     Returns a dict: ``derived`` (SymPy's derivative of h_t = tanh(U h_{t-1}(u_ij) + c) with
-    ∂h_{t-1}/∂u_ij written p), ``column`` = D (e_i [h_{t-1}]_j + U p) (numerator layout, this book),
+    ∂⁺h_{t-1}/∂u_ij written p), ``column`` = D (e_i [h_{t-1}]_j + U p) (numerator layout, this book),
     ``row`` = (I_i([h_{t-1}]_j) + pᵀ Uᵀ) D (denominator layout, source 000), and the symbols.
     """
     U = sp.Matrix(n, n, lambda a, b: sp.Symbol(f"u_{a + 1}{b + 1}"))

@@ -12,19 +12,34 @@ from ..double_sum import double_sum_grads
 from ..params import init_params
 
 
-def time_backward_forms(lengths, B=8, n=32, m=4, q=4, repeats=7, seed=0):
-    """CPU seconds per call (best of ``repeats``) of the single sweep and the double sum, for each T in ``lengths``.
+def per_example_grads(params, X, Y):
+    """Σ_b bptt_grads on sequence b alone: the single sweep's arithmetic without the batch in the products."""
+    total = {k: np.zeros_like(v) for k, v in params.items()}
+    loss = 0.0
+    for b in range(X.shape[1]):
+        lb, gb = bptt_grads(params, X[:, b:b + 1], Y[:, b:b + 1])
+        loss += lb
+        for k in total:
+            total[k] += gb[k]
+    return loss, total
 
-    Returns {"single sweep": [...], "double sum": [...]}. CPU time of this process, not wall time, so
-    other jobs on a shared machine do not inflate it; meaningful with a single-threaded BLAS (see
-    :func:`measure_backward_forms`).
+
+FORMS = {"single sweep": bptt_grads, "double sum": double_sum_grads, "per example": per_example_grads}
+
+
+def time_backward_forms(lengths, B=8, n=32, m=4, q=4, repeats=7, seed=0):
+    """CPU seconds per call (best of ``repeats``) of each backward form in :data:`FORMS`, for each T in ``lengths``.
+
+    Returns {"single sweep": [...], "double sum": [...], "per example": [...]}. CPU time of this
+    process, not wall time, so other jobs on a shared machine do not inflate it; meaningful with a
+    single-threaded BLAS (see :func:`measure_backward_forms`).
     """
     rng = np.random.default_rng(seed)
     params = init_params(m, n, q, seed=seed, spectral_radius=0.9)
-    out = {"single sweep": [], "double sum": []}
+    out = {name: [] for name in FORMS}
     for T in lengths:
         X, Y = rng.normal(size=(T, B, m)), rng.integers(0, q, size=(T, B))
-        for name, fn in (("single sweep", bptt_grads), ("double sum", double_sum_grads)):
+        for name, fn in FORMS.items():
             fn(params, X, Y)                                     # warm-up
             best = np.inf
             for _ in range(repeats):
@@ -33,6 +48,13 @@ def time_backward_forms(lengths, B=8, n=32, m=4, q=4, repeats=7, seed=0):
                 best = min(best, time.process_time() - t0)
             out[name].append(best)
     return out
+
+
+def fitted_slope(lengths, secs):
+    """Slope of log(time) against log(T), fitted on the longer half of the lengths (the exponent of T)."""
+    lengths, secs = np.asarray(lengths, dtype=float), np.asarray(secs, dtype=float)
+    half = len(lengths) // 2
+    return float(np.polyfit(np.log(lengths[half:]), np.log(secs[half:]), 1)[0])
 
 
 def measure_backward_forms(lengths, B=8, n=32, m=4, q=4, repeats=7, seed=0):
@@ -49,21 +71,20 @@ def measure_backward_forms(lengths, B=8, n=32, m=4, q=4, repeats=7, seed=0):
 
 
 def draw_cost(fig, lengths, times):
-    """Log-log plot of measured time against T, with the slope fitted on the longer half of the lengths."""
+    """Log-log plot of the measured time of the two forms against T, with the slope fitted on the longer half of the lengths."""
     fig.clear()
     ax = fig.add_subplot()
     lengths = np.asarray(lengths, dtype=float)
-    half = len(lengths) // 2
-    for (name, secs), marker in zip(times.items(), "os"):
-        secs = 1e3 * np.asarray(secs)
-        slope = np.polyfit(np.log(lengths[half:]), np.log(secs[half:]), 1)[0]
+    for name, marker in (("single sweep", "o"), ("double sum", "s")):
+        secs = 1e3 * np.asarray(times[name])
+        slope = fitted_slope(lengths, secs)
         ax.loglog(lengths, secs, marker + "-", label=f"{name}: slope {slope:.2f}")
     r1, r2 = 1e3 * times["single sweep"][0], 1e3 * times["double sum"][0]
-    ax.loglog(lengths, r1 * lengths / lengths[0], ":", color="0.5", label="slope 1 (∝ T)")
-    ax.loglog(lengths, r2 * (lengths / lengths[0]) ** 2, "--", color="0.5", label="slope 2 (∝ T²)")
+    ax.loglog(lengths, r1 * lengths / lengths[0], ":", color="0.5", label="slope 1 ($\\propto T$)")
+    ax.loglog(lengths, r2 * (lengths / lengths[0]) ** 2, "--", color="0.5", label="slope 2 ($\\propto T^2$)")
     ax.set_xticks(lengths, [f"{x:g}" for x in lengths])
     ax.minorticks_off()
-    ax.set_xlabel("sequence length T")
+    ax.set_xlabel("sequence length $T$")
     ax.set_ylabel("CPU time per call (ms)")
     ax.legend(fontsize=9)
     ax.set_title("measured while this page was built (one BLAS thread, best of several runs)", fontsize=10)

@@ -9,7 +9,11 @@ PATH_COLORS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"]
 
 
 def draw_unrolled_graph(fig, T=3, k=1):
-    """The unrolled network S_0 -> S_1 -> ... -> S_T, each S_t -> ℓ_t -> L, with every path from S_k to L coloured."""
+    """The unrolled network h_0 -> h_1 -> ... -> h_T, each h_t -> ℓ_t -> L, with every path from h_k to L coloured.
+
+    The graph's nodes are named as in :func:`bptt.sym.elman.paths_to_loss` (source 003's S_t, L_t);
+    the figure labels them with the book's letters h_t and ℓ_t.
+    """
     from ..sym.elman import paths_to_loss  # SymPy-free function, kept beside its siblings
 
     fig.clear()
@@ -37,11 +41,15 @@ def draw_unrolled_graph(fig, T=3, k=1):
     ax.set_xlim(-0.8, 2.0 * T + 0.8)
     ax.set_ylim(-1.8, 3.4)
     ax.set_axis_off()
-    ax.set_title(f"the {len(paths)} paths from $S_{k}$ to $L$ (source 003's names: $S_t = h_t$, $L_t = \\ell_t$)", fontsize=10)
+    ax.set_title(f"the {len(paths)} paths from $h_{k}$ to $L$", fontsize=10)
 
 
 def _tex(name):
-    return "$L$" if name == "L" else f"${name[0]}_{name[1:]}$"
+    """Book letters for the graph's node names: S1 -> h_1, L1 -> ℓ_1, x1 -> x_1, L -> L."""
+    if name == "L":
+        return "$L$"
+    letter = {"S": "h", "L": "\\ell", "x": "x"}[name[0]]
+    return f"${letter}_{{{name[1:]}}}$"
 
 
 def error_heatmap_data(rho, T, activation, n=16, m=4, q=4, B=4, seed=0):
@@ -95,8 +103,8 @@ def _heatmap_panel(fig, ax, cax, title, cmap):
                      aspect="auto")
     fig.colorbar(im, cax=cax)
     cax.tick_params(labelsize=8)
-    ax.set_xlabel("step k (receives the error)", fontsize=9)
-    ax.set_ylabel("loss ℓ_t (sends it)", fontsize=9)
+    ax.set_xlabel(r"step $k$ (receives the error)", fontsize=9)
+    ax.set_ylabel(r"loss $\ell_t$ (sends it)", fontsize=9)
     ax.set_title(title, fontsize=9)
     return im, grey
 
@@ -110,8 +118,10 @@ def _layout(fig):
     ax3 = fig.add_axes((0.09, 0.07, 0.855, 0.22))
     state = {
         "axes": (ax1, ax2, ax3),
-        "delta": _heatmap_panel(fig, ax1, cax1, "log10 ‖δ_t,k‖: error loss t sends to step k", "viridis"),
-        "contrib": _heatmap_panel(fig, ax2, cax2, "log10 ‖δ_t,k h_k−1ᵀ‖: its share of ∂L/∂W_hh", "magma"),
+        "delta": _heatmap_panel(fig, ax1, cax1, r"$\log_{10}\Vert\delta_{t,k}\Vert$: error loss $t$ sends to step $k$", "viridis"),
+        "contrib": _heatmap_panel(fig, ax2, cax2,
+                                  r"$\log_{10}\Vert\delta_{t,k} h_{k-1}^\top\Vert$: its share of $\partial L/\partial W_{hh}$",
+                                  "magma"),
         "steps": ax3.plot([], [], "o-", ms=3)[0],
         "zero_steps": ax3.plot([], [], "x", color="tab:red", ms=7)[0],
         "total": ax3.axhline(0.0, color="0.4", ls="--", lw=1),
@@ -120,10 +130,11 @@ def _layout(fig):
         "T": None,
     }
     ax3.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax3.set_xlabel("step k", fontsize=9, labelpad=1)
-    ax3.set_ylabel("log10 ‖·‖", fontsize=9)
+    ax3.set_xlabel(r"step $k$", fontsize=9, labelpad=1)
+    ax3.set_ylabel(r"$\log_{10}\Vert\cdot\Vert$", fontsize=9)
     ax3.tick_params(labelsize=8)
-    ax3.set_title("step k's share ‖Σ_t δ_t,k h_k−1ᵀ‖ (dashed: total)", fontsize=9)
+    ax3.set_title(r"step $k$'s share $\Vert\delta_k h_{k-1}^\top\Vert$, $\delta_k = \Sigma_t\,\delta_{t,k}$ (dashed: total)",
+                  fontsize=9)
     fig._bptt_heatmaps = state
     return state
 
@@ -172,8 +183,8 @@ def draw_error_heatmaps(fig, rho=0.9, T=20, activation="tanh", seed=0):
     pad = 0.08 * max(hi - lo, 0.5)
     ax3.set_ylim(lo - pad, hi + pad)
     ax3.set_xlim(0.5, T + 0.5)
-    state["title"].set_text(f"ρ(W_hh) = {rho}, T = {T}, f = {activation}")
-    state["note"].set_text("white: k > t, no path;  grey / red ×: exactly 0"
+    state["title"].set_text(f"$\\rho(W_{{hh}})$ = {rho}, $T$ = {T}, $f$ = {activation}")
+    state["note"].set_text(r"white: $k > t$, no path;  grey / red ×: exactly 0"
                            + (f" ({zero_counts[0]} error terms vanish: saturated or off units)" if zero_counts[0] else "")
-                           + ";  step 1: h_0 = 0 gives W_hh nothing")
+                           + r";  step 1: $h_0 = 0$ gives $W_{hh}$ nothing")
     state["T"] = T

@@ -1,8 +1,11 @@
 """RTRL, its streaming API, UORO and SnAp-1: equal to BPTT where they must be, unbiased or exact where
 they claim to be, constant memory in T, and the chapter's displayed formulas held to the code."""
+import re
+
 import numpy as np
 import pytest
 import sympy as sp
+from test_truncation import _plain_total_derivatives, chapter, check_figure_sizes, check_legible, check_prose_numbers, long_code_lines
 
 import bptt
 from bptt import costs
@@ -331,15 +334,15 @@ def test_uoro_output_layer_is_exact_and_first_step_has_no_variance_in_W_qh(rng):
 
 @pytest.mark.formula("eq-rtrl-uoro-rho")
 def test_uoro_scaling_minimises_the_cross_terms():
-    """The cross terms a A + B / a (A = J h̃ (νᵀF)ᵀ, B = ν θ̃ᵀ) have least squared norm at a = ρ_0/ρ_1."""
+    """The cross terms a A + B / a (A = J h̃ (νᵀF)ᵀ, B = ν θ̃ᵀ) have least squared norm at a = β_0/β_1."""
     a, nA, nB, ip = sp.symbols("a A B c", positive=True)
     cost = a ** 2 * nA ** 2 + 2 * ip + nB ** 2 / a ** 2        # ‖aA + B/a‖² with ⟨A, B⟩ = c
     best = sp.solve(sp.diff(cost, a), a)
     assert best == [sp.sqrt(nB / nA)]
     Jh, th, nuF, nu = sp.symbols("Jh theta nuF nu", positive=True)   # the four norms
-    rho0, rho1 = sp.sqrt(th / Jh), sp.sqrt(nuF / nu)
+    beta0, beta1 = sp.sqrt(th / Jh), sp.sqrt(nuF / nu)
     # ‖A‖ = ‖J h̃‖ ‖νᵀF‖ and ‖B‖ = ‖ν‖ ‖θ̃‖ (norms of outer products)
-    assert sp.simplify(rho0 / rho1 - best[0].subs({nA: Jh * nuF, nB: nu * th})) == 0
+    assert sp.simplify(beta0 / beta1 - best[0].subs({nA: Jh * nuF, nB: nu * th})) == 0
 
 
 @pytest.mark.formula("eq-rtrl-uoro", "eq-rtrl-uoro-rho")
@@ -362,11 +365,11 @@ def test_uoro_update_is_the_displayed_one(rng):
         nuF = {k: np.tensordot(nu[b], F[k], axes=(0, 0)) for k in RECURRENT}
         norm = lambda d: np.sqrt(sum(np.sum(v ** 2) for v in d.values()))   # noqa: E731
         # the displayed ρ's, with the library's tiny EPS that keeps them positive when a norm is 0
-        rho0 = np.sqrt(norm({k: theta[k][b] for k in RECURRENT}) / (np.linalg.norm(Jh) + EPS)) + EPS
-        rho1 = np.sqrt(norm(nuF) / np.linalg.norm(nu[b])) + EPS
-        np.testing.assert_allclose(new.h_tilde[b], rho0 * Jh + rho1 * nu[b], rtol=1e-10)
+        beta0 = np.sqrt(norm({k: theta[k][b] for k in RECURRENT}) / (np.linalg.norm(Jh) + EPS)) + EPS
+        beta1 = np.sqrt(norm(nuF) / np.linalg.norm(nu[b])) + EPS
+        np.testing.assert_allclose(new.h_tilde[b], beta0 * Jh + beta1 * nu[b], rtol=1e-10)
         for k in RECURRENT:
-            np.testing.assert_allclose(new.theta_tilde[k][b], theta[k][b] / rho0 + nuF[k] / rho1, rtol=1e-10)
+            np.testing.assert_allclose(new.theta_tilde[k][b], theta[k][b] / beta0 + nuF[k] / beta1, rtol=1e-10)
 
 
 def test_uoro_step_validates_its_state(rng):
@@ -557,3 +560,80 @@ def test_draw_costs_reports_the_fitted_slopes():
     for key, per in slopes.items():
         for k, s in per.items():
             assert s == pytest.approx(V.THEORY[key][k], abs=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# The page as a reader sees it (issue 11); helpers shared with tests/test_truncation.py.
+
+
+def test_rtrl_code_fits_the_column():
+    """Code cells and the functions shown with literalinclude."""
+    assert long_code_lines(chapter("rtrl")) == []
+
+
+def test_rtrl_figures_fit_the_column_and_are_legible():
+    from matplotlib.figure import Figure
+
+    size = check_figure_sizes(chapter("rtrl"))
+    rng = np.random.default_rng(0)
+    curves = {name: (rng.uniform(0.01, 0.7, 300), dict(color=c)) for name, c in
+              (("RTRL, every step", "C0"), ("BPTT, windows of 8", "C1"), ("BPTT, windows of 2", "C1"),
+               ("SnAp-1, every step", "C3"), ("UORO, every step", "C2"))}
+    sizes = [8, 16, 32, 64]
+    measured = {key: {k: (sizes, list(np.array(sizes, float) ** e * 1e-6)) for k, e in (("rtrl", 3), ("bptt", 1))}
+                for key in ("time_n", "memory_n", "time_T", "memory_T")}
+    samples = rng.normal(size=(64, 6))
+    exact, snap = samples.mean(axis=0), samples.mean(axis=0) + 0.3
+    Ks = [1, 4, 16, 64]
+    cases = [(V.draw_online, size["draw_online"], (curves,), dict(window=20, chance=0.69, title="a title")),
+             (V.draw_costs, size["draw_costs"], (measured,), dict(n_fixed=16, T_fixed=50)),
+             (V.draw_estimators, size["draw_estimators"], (samples, exact, snap, Ks, error_of_mean(samples, exact, Ks)),
+              dict(coords=(0, 1), names=("∂L/∂(W_hh)₁₁", "∂L/∂(W_hh)₁₂")))]
+    for draw, figsize, args, kw in cases:
+        fig = Figure(figsize=figsize)
+        fig.set_layout_engine("constrained")
+        draw(fig, *args, **kw)
+        check_legible(fig)
+    explorable_size = size["figsize"]
+    for rho in (0.5, 1.2):
+        fig = Figure(figsize=explorable_size)
+        V.draw_error_over_time(fig, rho, 4, 1, T=15)
+        check_legible(fig)
+    for n, T in ((4, 10), (256, 10000)):
+        fig = Figure(figsize=explorable_size)
+        V.draw_cost_model(fig, n, T)
+        check_legible(fig)
+
+
+def test_rtrl_totals_carry_the_plus():
+    text = chapter("rtrl")
+    assert _plain_total_derivatives(text) == []
+    # per-step loss gradients with respect to parameters are totals (only ∂L/∂θ may drop the +)
+    assert not re.search(r"\\partial L_[tT1]/\\partial\\theta|\\frac\{\\partial L_t\}\{\\partial "
+                         r"(\\theta|W_\{qh\}|b_q|u_\{ij\})", text)
+    # ρ is the spectral radius: UORO's scalars have another name
+    assert not re.search(r"\\rho_[01]", text.replace("Ollivier's $\\rho_0, \\rho_1$", ""))
+
+
+def test_rtrl_makes_no_claim_it_does_not_show():
+    text = chapter("rtrl")
+    assert "in our trials" not in text.lower()
+    assert not re.search(r"cubic in \$n\$", text)                   # the measurement is glued instead
+    assert "{glue:text}`rtrl-slope-mem-n" in text
+    assert not re.search(r"SnAp-1's estimate sits close", text)
+
+
+def _mb_rtrl_128():
+    n, m = 128, 64
+    return f"{n * (n * n + n * m + n) * 8 / 1e6:.1f}"
+
+
+PROSE_NUMBERS = {
+    # step sizes and the spectral radius the chapter sets
+    "given": {"0.02", "0.9"},
+    "held": {"25.3": _mb_rtrl_128},                               # megabytes, exercise 1
+}
+
+
+def test_rtrl_prose_numbers_are_glued_or_held():
+    check_prose_numbers(chapter("rtrl"), PROSE_NUMBERS)

@@ -1,5 +1,8 @@
 """Truncated BPTT: full, regular (chunked), sliding and randomized, each against an independent construction."""
+import ast as _ast
 import itertools
+import re as _re
+from pathlib import Path as _Path
 
 import numpy as np
 import pytest
@@ -295,7 +298,7 @@ def test_loss_gradient_is_the_chain_through_each_state():
     assert sp.expand(direct - chain) == 0
 
 
-@pytest.mark.formula("eq-truncation-z", "eq-truncation-unbiased")
+@pytest.mark.formula("eq-truncation-estimate", "eq-truncation-unbiased")
 @pytest.mark.parametrize("t", [1, 2, 3, 4])
 def test_randomized_recursion_is_unbiased(t):
     z = S.unrolled(t, xi=True)
@@ -452,3 +455,222 @@ def test_figures_draw_without_nonfinite_values():
         fig = Figure()
         draw(fig, **args)
         assert fig.axes and nonfinite_count(fig) == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# The page as a reader sees it (issue 11): code width, figure size, notation, numbers in prose.
+# The helpers are shared with tests/test_rtrl.py.
+
+_ROOT = _Path(__file__).resolve().parents[1]
+MAX_CODE = 76          # monospace characters the code column shows at 1280 px
+MAX_FIG_WIDTH = 7.1    # inches at dpi 96: the 688 px text column
+MIN_FONT = 7.0         # points, at dpi 96: 9.3 CSS px
+
+
+def chapter(name):
+    return (_ROOT / "book" / f"{name}.md").read_text()
+
+
+def fences(text):
+    """[(kind, body)] for every top-level ``` fence: kind is the directive ({code-cell}, ...) or
+    the language (possibly empty)."""
+    out, kind, body = [], None, []
+    for line in text.splitlines():
+        if kind is None:
+            m = _re.match(r"^```(\S*)", line)
+            if m:
+                kind, body = m.group(1), []
+        elif line.rstrip() == "```":
+            out.append((kind, "\n".join(body)))
+            kind = None
+        else:
+            body.append(line)
+    return out
+
+
+def code_cells(text):
+    """Source of every {code-cell}, option lines (:tags: ...) removed."""
+    return ["\n".join(ln for ln in b.splitlines() if not _re.match(r"^:\w+:", ln))
+            for k, b in fences(text) if k == "{code-cell}"]
+
+
+def code_blocks(text):
+    """Every block the page shows as code: code cells, other code fences, indented blocks inside
+    directives (e.g. a solution), and the functions a {literalinclude} :pyobject: pulls in."""
+    blocks = code_cells(text)
+    blocks += [b for k, b in fences(text) if not k.startswith("{")]
+    for k, b in fences(text):
+        if k.startswith("{") and k not in ("{code-cell}", "{literalinclude}"):
+            blocks += [m.group(1) for m in _re.finditer(r"(?:^\n)((?:^    [^\n]*\n?)+)", b, _re.M)]
+    for path, obj in _re.findall(r"```\{literalinclude\} ([^\n]+)\n:pyobject: (\w+)", text):
+        src = (_ROOT / "book" / path.strip()).resolve().read_text()
+        node = next(n for n in _ast.walk(_ast.parse(src)) if getattr(n, "name", None) == obj)
+        blocks.append(_ast.get_source_segment(src, node))
+    return blocks
+
+
+def long_code_lines(text):
+    return [ln for b in code_blocks(text) for ln in b.splitlines() if len(ln.rstrip()) > MAX_CODE]
+
+
+def check_prose_numbers(text, table):
+    """Every number the prose states (as tests/test_prose_numbers.py reads it) is glued, given or
+    held; held ones are recomputed; every glued name is glued by a cell."""
+    from test_prose_numbers import numbers
+
+    assert not set(table["given"]) & set(table["held"]), "a literal is either given or held"
+    found = {literal for _, literal in numbers(text)}
+    assert found - set(table["given"]) - set(table["held"]) == set()
+    assert set(table["given"]) | set(table["held"]) <= found, "PROSE_NUMBERS lists a literal the text no longer has"
+    for literal, recompute in table["held"].items():
+        assert recompute() == literal, literal
+    glued = set(_re.findall(r"\{glue:text\}`([\w-]+)", text))
+    defined = set(_re.findall(r"glue(?:_number)?\(\s*\"([\w-]+)\"", "\n".join(code_cells(text))))
+    assert glued <= defined, f"glued in the text but never glued by a cell: {sorted(glued - defined)}"
+
+
+def figure_sizes(text):
+    """(draw name or 'explorable', width, height) for every figure the chapter's cells make, and the
+    dpi overrides and direct pyplot figures (which would bypass bptt.viz.show's dpi 96)."""
+    cells = "\n".join(code_cells(text))
+    sizes = [(m.group(1), float(m.group(2)), float(m.group(3)))
+             for m in _re.finditer(r"show\(\s*([\w.]+),\s*\(([\d.]+),\s*([\d.]+)\)", cells)]
+    sizes += [("figsize", float(w), float(h)) for w, h in _re.findall(r"figsize=\(([\d.]+),\s*([\d.]+)\)", cells)]
+    bypass = _re.findall(r"\bdpi\s*=|plt\.(?:figure|subplots)\(", cells)
+    return sizes, bypass
+
+
+def check_figure_sizes(text):
+    sizes, bypass = figure_sizes(text)
+    assert sizes, "no figure found: the pattern no longer matches the chapter"
+    assert bypass == [], f"figures made outside bptt.viz.show / explorable or at another dpi: {bypass}"
+    too_wide = [s for s in sizes if s[1] > MAX_FIG_WIDTH]
+    assert too_wide == [], f"wider than {MAX_FIG_WIDTH} in at dpi 96 (shown scaled down): {too_wide}"
+    return {name.split(".")[-1]: (w, h) for name, w, h in sizes}
+
+
+def check_legible(fig):
+    """Every visible text at least MIN_FONT points; no two legends, and no legend and text box, overlap."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    small = [(t.get_text(), t.get_fontsize()) for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip() and t.get_fontsize() < MIN_FONT]
+    assert small == [], f"text below {MIN_FONT} pt: {small}"
+    r = fig.canvas.get_renderer()
+    legends = [a.get_legend() for a in fig.axes if a.get_legend()] + list(fig.legends)
+    boxes = [lg.get_window_extent(r) for lg in legends]
+    texts = [t.get_window_extent(r) for a in fig.axes for t in a.texts if t.get_visible() and t.get_text().strip()]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:] + texts:
+            assert not a.overlaps(b), "a legend overlaps another legend or a text box"
+
+
+def test_truncation_code_fits_the_column():
+    assert long_code_lines(chapter("truncation")) == []
+
+
+def test_truncation_figures_fit_the_column_and_are_legible():
+    from matplotlib.figure import Figure
+
+    from bptt.viz import truncation as V
+
+    size = check_figure_sizes(chapter("truncation"))
+    P = V.figure_problem(T=12, B=4, delay=3, n=5, trained=2)
+    data = V.explorer_data(P, [1, 4, 12], [0.5, 0.875, 1.0])
+    runs = V.run_comparison({"full BPTT": "full", "regular, τ = 4": ("chunked", 4),
+                             "randomized, mean 4": ("randomized", 0.75)},
+                            seeds=[0], n_sequences=4, T=12, B=4, delay=3, eval_every=2, eval_B=8)
+    cases = [("draw_term_maps", dict(T=12, tau=4, pi=0.7, seed=3)),
+             ("draw_bias", dict(problems=[("a", P), ("b", P)], taus=list(range(1, 13)))),
+             ("draw_variance", dict(P=P, pis=[0.5, 0.75, 0.9], n_samples=20)),
+             ("draw_learning_curves", dict(runs=runs))]
+    for name, kw in cases:
+        fig = Figure(figsize=size[name])
+        fig.set_layout_engine("constrained")
+        getattr(V, name)(fig, **kw)
+        check_legible(fig)
+    for tau in (1, 4, 12):
+        for pi in (0.5, 0.875, 1.0):
+            fig = Figure(figsize=size["figsize"])
+            V.draw_explorer(fig, tau, pi, data)
+            check_legible(fig)
+
+
+def test_truncation_symbols_keep_their_meaning():
+    """z_t, P, ℓ and ρ have one meaning in the book; π and ξ are defined where first used."""
+    text = chapter("truncation")
+    maths = text.replace("code-cell", "")
+    for clash in (r"z_t = b_t", r"z_0 = 0", r"P_\{t,i\}", r"P\(\\xi", r"P\\bigl\(\\xi", r"\\ell = s - k",
+                  r"span \$\\ell\$", r"\\rho\^", r"\\rho\^2"):
+        assert not _re.search(clash, maths), clash
+    body = _re.sub(r"^```\{code-cell\}.*?^```", "", text, flags=_re.S | _re.M)
+    for symbol in (r"\xi", r"\pi"):
+        first = body.index(symbol)
+        assert "probability" in body[first:first + 600], f"{symbol} is used before it is defined"
+
+
+def _plain_total_derivatives(text):
+    """∂L/∂h_k, ∂L/∂z_k and ∂L_t/∂h_k (k ≠ t) written with a plain ∂: totals that need the +."""
+    bad = []
+    pats = (r"\\frac\{\\partial (L(?:_\{?\w+\}?)?)\}\{\\partial ([hz])_\{?([\w+\-]+)",
+            r"\\partial (L(?:_\{?\w+\}?)?)\s*/\s*\\partial ([hz])_\{?([\w+\-]+)")
+    for pat in pats:
+        for m in _re.finditer(pat, text):
+            loss, var, idx = m.groups()
+            if loss != "L" and loss.strip("L_{}") == idx.split(",")[0] and var == "h":
+                continue                                   # ∂L_t/∂h_t: one path, direct
+            bad.append(m.group(0))
+    return bad
+
+
+def test_truncation_totals_carry_the_plus():
+    assert _plain_total_derivatives(chapter("truncation")) == []
+
+
+def test_truncation_attributes_the_reweighting_to_d2l_and_tallec_ollivier():
+    text = chapter("truncation")
+    assert "tallec2017unbiasing" in text and "zhang2023d2l" in text
+    for para in text.split("\n\n"):
+        if "Source 002" in para or "source 002" in para:
+            assert not _re.search(r"reweight|unbiased|correct for it", para) or "not in the source" in para \
+                or "says nothing" in para, para[:200]
+
+
+PROSE_NUMBERS = {
+    "given": {"0.5"},                                              # the training race's SGD rate
+    "held": {
+        "0.69": lambda: f"{np.log(2):.2f}",                        # chance loss of two symbols
+        "0.1": lambda: f"{0.75 ** 8:.1f}",                         # survival of a span-8 term at π = 3/4
+        "2.1 %": lambda: f"{100 * term_mask(1000, 20, 'chunked').sum() / term_mask(1000).sum():.1f} %",
+        "4.0 %": lambda: f"{100 * term_mask(1000, 20, 'sliding').sum() / term_mask(1000).sum():.1f} %",
+        "2.9": lambda: f"{(7 / 8) ** -8:.1f}",                     # weight of a span-8 term at π = 7/8
+    },
+}
+
+
+def test_truncation_prose_numbers_are_glued_or_held():
+    check_prose_numbers(chapter("truncation"), PROSE_NUMBERS)
+
+
+@pytest.mark.formula("eq-truncation-chain")
+def test_loss_gradient_is_the_chain_in_the_column_layout(problem):
+    """∂L/∂w_h = Σ_t (∂⁺h_t/∂w_h)ᵀ (∂g/∂h_t)ᵀ ∂ℓ/∂o_t with vector states: the sensitivities of
+    RTRL are the Jacobians ∂⁺h_t/∂w_h (n × |w_h|), ∂g/∂h_t = W_qh, ∂ℓ/∂o_t = dO[t-1]."""
+    from bptt.rtrl import rtrl_init, rtrl_step
+
+    params, X, Y, _, _ = problem
+    out = bptt.backward(params, X, Y)
+    state = rtrl_init(params, B=X.shape[1])
+    total = {k: 0.0 for k in ("W_hx", "W_hh", "b_h")}
+    for t in range(1, len(X) + 1):
+        state, _, _ = rtrl_step(params, state, X[t - 1], Y[t - 1])
+        for b in range(X.shape[1]):
+            back = params["W_qh"].T @ out["dO"][t - 1][b]               # (∂g/∂h_t)ᵀ ∂ℓ/∂o_t: a column
+            for k in total:
+                jac = state.P[k][b].reshape(len(back), -1)               # ∂⁺h_t/∂w_h, numerator layout
+                total[k] = total[k] + (jac.T @ back).reshape(params[k].shape)
+    for k in total:
+        np.testing.assert_allclose(total[k], out["grads"][k], rtol=1e-10, atol=1e-12)

@@ -91,13 +91,14 @@ def _step(p, state, x, y, activation, w):
     """rtrl_step() without the checks."""
     f, _, df_from_h = ACTIVATIONS[activation]
     h_prev, P = state
-    h = f(x @ p["W_hx"].T + h_prev @ p["W_hh"].T + p["b_h"])  # h_t = f(z_t)
-    d = df_from_h(h)                                            # f'(z_t)
+    # h_t = f(z_t); x holds x_t as rows, so W_hx x_t is x @ W_hx.T
+    h = f(x @ p["W_hx"].T + h_prev @ p["W_hh"].T + p["b_h"])
+    d = df_from_h(h)                                   # f'(z_t)
     P = {"W_hx": propagate(p["W_hh"], P["W_hx"], d, x),
          "W_hh": propagate(p["W_hh"], P["W_hh"], d, h_prev),
          "b_h": propagate(p["W_hh"], P["b_h"], d, None)}
-    loss, g, grads = output_step(p, h, y, w)                  # g = ∂L_t/∂h_t
-    # ∂L_t/∂θ = Σ_b Σ_a g[b, a] P[b, a, ...], one matrix product each
+    loss, g, grads = output_step(p, h, y, w)           # g = ∂L_t/∂h_t
+    # ∂⁺L_t/∂θ = Σ_b Σ_a g[b, a] P[b, a, ...], one matrix product each
     B, n = g.shape
     for k in RECURRENT:
         gP = g.reshape(1, B * n) @ P[k].reshape(B * n, -1)

@@ -4,14 +4,14 @@ RTRL's sensitivity obeys P_t = J_t P_{t-1} + F_t with J_t = D_t W_hh (n × n) an
 part F_t = D_t ∂z_t/∂θ (n × |θ|). UORO keeps, per sequence, only two vectors h̃_t (n) and
 θ̃_t (|θ|, shaped like the parameters) whose outer product P̃_t = h̃_t θ̃_tᵀ is an unbiased
 estimate of P_t. With fresh random signs ν ∈ {−1, +1}ⁿ at every step (E[ν] = 0, E[ν νᵀ] = I)
-and any positive ρ_0, ρ_1 that do not depend on ν,
+and any positive β_0, β_1 that do not depend on ν,
 
-    h̃_t = ρ_0 J_t h̃_{t-1} + ρ_1 ν,         θ̃_t = θ̃_{t-1} / ρ_0 + (νᵀ F_t) / ρ_1,
+    h̃_t = β_0 J_t h̃_{t-1} + β_1 ν,         θ̃_t = θ̃_{t-1} / β_0 + (νᵀ F_t) / β_1,
 
 so that h̃_t θ̃_tᵀ = J_t h̃_{t-1} θ̃_{t-1}ᵀ + ν νᵀ F_t + (two cross terms linear in ν),
 whose expectation given the past is J_t P̃_{t-1} + F_t: by induction E[P̃_t] = P_t when the
-parameters are held fixed. The variance is smallest for ρ_0 = √(‖θ̃_{t-1}‖ / ‖J_t h̃_{t-1}‖) and
-ρ_1 = √(‖νᵀF_t‖ / ‖ν‖); with ν = ±1, ‖ν‖ = √n and ‖νᵀF_t‖ do not depend on the signs.
+parameters are held fixed. The variance is smallest for β_0 = √(‖θ̃_{t-1}‖ / ‖J_t h̃_{t-1}‖) and
+β_1 = √(‖νᵀF_t‖ / ‖ν‖); with ν = ±1, ‖ν‖ = √n and ‖νᵀF_t‖ do not depend on the signs.
 
 νᵀF_t is cheap: with s = ν ⊙ f'(z_t), it is s h_{t-1}ᵀ for W_hh, s x_tᵀ for W_hx and s for b_h.
 The gradient estimate of L_t is (∂L_t/∂h_t · h̃_t) θ̃_t; every step costs O(n² + n m), like BPTT.
@@ -25,7 +25,7 @@ from .elman import check_elman
 from .rtrl import RECURRENT, check_carried, check_start, check_step, output_step, run_forward
 from .validate import as_real_array, check_positive_int, check_targets, check_weights, expect_shape
 
-EPS = 1e-7   # keeps ρ_0 and ρ_1 positive and finite when a norm is zero (e.g. at the first step)
+EPS = 1e-7   # keeps β_0 and β_1 positive and finite when a norm is zero (e.g. at the first step)
 
 
 class UOROState(NamedTuple):
@@ -67,10 +67,10 @@ def _advance(p, state, x, activation):
     Jh = d * (h_tilde @ p["W_hh"].T)                                  # J_t h̃_{t-1} = D_t W_hh h̃_{t-1}
     theta_norm = np.sqrt(sum(_norm(theta_tilde[k]) ** 2 for k in RECURRENT))
     nuF_norm = np.sqrt(sum(_norm(nuF[k]) ** 2 for k in RECURRENT))
-    rho0 = np.sqrt(theta_norm / (_norm(Jh) + EPS)) + EPS              # (B,)
-    rho1 = np.sqrt(nuF_norm / np.sqrt(n)) + EPS                       # ‖ν‖ = √n
-    h_tilde = rho0[:, None] * Jh + rho1[:, None] * nu                 # h̃_t = ρ_0 J_t h̃_{t-1} + ρ_1 ν
-    theta_tilde = {k: theta_tilde[k] / _col(rho0, nuF[k]) + nuF[k] / _col(rho1, nuF[k])   # θ̃_t
+    beta0 = np.sqrt(theta_norm / (_norm(Jh) + EPS)) + EPS              # (B,)
+    beta1 = np.sqrt(nuF_norm / np.sqrt(n)) + EPS                       # ‖ν‖ = √n
+    h_tilde = beta0[:, None] * Jh + beta1[:, None] * nu                 # h̃_t = β_0 J_t h̃_{t-1} + β_1 ν
+    theta_tilde = {k: theta_tilde[k] / _col(beta0, nuF[k]) + nuF[k] / _col(beta1, nuF[k])   # θ̃_t
                    for k in RECURRENT}
     return UOROState(h, h_tilde, theta_tilde, rng)
 

@@ -48,6 +48,12 @@ def plot_fitted(ax, x, y, theory, method, fit_last=3):
     return slope
 
 
+def cost_slopes(measured, fit_last=3):
+    """{panel: {method: fitted log-log slope over the last ``fit_last`` sizes}}, as draw_costs fits."""
+    return {key: {meth: loglog_slope(np.asarray(x, float)[-fit_last:], np.asarray(y, float)[-fit_last:])
+                  for meth, (x, y) in panel.items()} for key, panel in measured.items()}
+
+
 def draw_costs(fig, measured, n_fixed, T_fixed):
     """Four log-log panels from measurements ``measured[panel] = {method: (sizes, values)}``, panels
     "time_n" and "memory_n" (against n, at T = T_fixed) and "time_T" and "memory_T" (against T, at
@@ -58,17 +64,21 @@ def draw_costs(fig, measured, n_fixed, T_fixed):
               "memory_n": ("hidden units n", "peak memory (bytes)", f"memory against n (T = {T_fixed})"),
               "time_T": ("sequence length T", "seconds per step", f"time per step against T (n = {n_fixed})"),
               "memory_T": ("sequence length T", "peak memory (bytes)", f"memory against T (n = {n_fixed})")}
+    fig.set_layout_engine("constrained")
     slopes = {}
     for ax, key in zip(axes.ravel(), ("time_n", "memory_n", "time_T", "memory_T")):
         slopes[key] = {meth: plot_fitted(ax, *measured[key][meth], THEORY[key][meth], meth)
                        for meth in measured[key]}
         xlabel, ylabel, title = labels[key]
-        ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+        ax.set_xlabel(xlabel, fontsize=9)
+        ax.set_ylabel(ylabel, fontsize=9)
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=8)
         ys = np.concatenate([np.asarray(y, dtype=float) for _, y in measured[key].values()])
         if ys.max() / ys.min() < 100:                   # show at least two decades around flat data
             mid = np.sqrt(ys.max() * ys.min())
             ax.set_ylim(mid / 10, mid * 10)
-        ax.legend(fontsize=8, loc="best")
+        ax.legend(fontsize=7, loc="best")
         ax.grid(True, which="major", alpha=0.3)
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.yaxis.set_minor_formatter(NullFormatter())
@@ -83,13 +93,17 @@ def running_mean(x, window):
     return (c[idx] - c[lo]) / (idx - lo)
 
 
-def draw_online(ax, curves, window=200, chance=None):
+def draw_online(fig, curves, window=200, chance=None, title=None):
     """Learning curves: running mean of the per-step loss for each {label: (losses (T,), style dict)}."""
+    fig.clear()
+    ax = fig.subplots()
     for label, (losses, style) in curves.items():
         ax.plot(running_mean(losses, window), label=label, **style)
     if chance is not None:
         ax.axhline(chance, color="gray", ls=":", lw=1, label="chance (log 2)")
     ax.set(yscale="log", xlabel="step t of the stream", ylabel=f"loss, mean of the last {window} steps")
+    if title:
+        ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
 
 
@@ -112,18 +126,22 @@ def draw_estimators(fig, samples, exact, snap, Ks, err_uoro, coords=(0, 1), name
     left.plot(snap[i], snap[j], "D", color=COLORS["snap1"], ms=8, label="SnAp-1")
     lo, hi = np.percentile(samples[:, [i, j]], [2, 98], axis=0)
     pad = 0.1 * (hi - lo)
-    left.set(xlim=(lo[0] - pad[0], hi[0] + pad[0]), ylim=(lo[1] - pad[1], hi[1] + pad[1]),
-             xlabel=names[0], ylabel=names[1],
-             title="one estimate each (2nd–98th percentile window)")
+    left.set(xlim=(lo[0] - pad[0], hi[0] + pad[0]), ylim=(lo[1] - pad[1], hi[1] + pad[1]))
+    left.set_xlabel(names[0], fontsize=9)
+    left.set_ylabel(names[1], fontsize=9)
+    left.set_title("one estimate each\n(2nd–98th percentile window)", fontsize=9)
     left.legend(fontsize=7)
     Ks = np.asarray(Ks, dtype=float)
     snap_err = np.linalg.norm(snap - exact) / np.linalg.norm(exact)
     right.loglog(Ks, err_uoro, "o-", color=COLORS["uoro"], label="UORO, mean of K (measured)")
     right.loglog(Ks, err_uoro[0] / np.sqrt(Ks / Ks[0]), "--", color=COLORS["uoro"], alpha=0.6,
                  label="∝ 1/√K (variance only, no bias)")
-    right.axhline(snap_err, color=COLORS["snap1"], label=f"SnAp-1 (deterministic bias) {snap_err:.2f}")
-    right.set(xlabel="number of UORO estimates averaged, K", ylabel="relative error ‖ĝ − g‖/‖g‖",
-              title="error of the gradient estimate")
+    right.axhline(snap_err, color=COLORS["snap1"], label=f"SnAp-1 (bias) {snap_err:.2f}")
+    right.set_xlabel("UORO estimates averaged, K", fontsize=9)
+    right.set_ylabel("relative error ‖ĝ − g‖/‖g‖", fontsize=9)
+    right.set_title("error of the gradient estimate", fontsize=9)
+    for a in (left, right):
+        a.tick_params(labelsize=8)
     right.legend(fontsize=7)
     right.grid(True, which="major", alpha=0.3)
     right.yaxis.set_minor_formatter(NullFormatter())
@@ -149,26 +167,28 @@ def draw_error_over_time(fig, rho, n, K, T=60, seed=0):
                     label=f"{LABELS[key]} below {floor:g} (exact to rounding)")
     ax.set_yscale("log")
     ax.axhline(1.0, color="gray", ls=":", lw=1, label="error as large as the gradient")
-    ax.set(xlabel="step t", ylabel="relative error of ∂L_t/∂θ", ylim=(floor / 2, 1e3),
-           title=f"n = {n}, ρ(W_hh) = {rho}: estimates of each step's gradient against exact RTRL")
+    ax.set(xlabel="step t", ylabel="relative error of ∂⁺L_t/∂θ", ylim=(floor / 2, 1e3),
+           title=f"n = {n}, ρ(W_hh) = {rho}: each step's gradient against exact RTRL")
     log_ticks(ax, -3, 3)
-    ax.legend(fontsize=8, loc="upper right", ncol=2)
+    ax.legend(fontsize=7, loc="upper right", ncol=2)
 
 
 def draw_cost_model(fig, n, T, m=2, q=2):
     """Explorable: the modelled memory and multiply-adds of the four methods for n hidden units and T steps."""
     fig.clear()
-    mem_ax, time_ax = fast_axes(fig, 2, left=0.07, right=0.99, bottom=0.1, top=0.8, wspace=0.25)
+    mem_ax, time_ax = fast_axes(fig, 2, left=0.08, right=0.99, bottom=0.1, top=0.78, wspace=0.25)
     methods = ["bptt", "rtrl", "uoro", "snap1"]
     mem = [memory_model(k, n, m, q, T) for k in methods]
     ops = [time_model(k, n, m, q, T) for k in methods]
     panels = ((mem_ax, mem, "numbers held while running"), (time_ax, ops, "multiply-adds per sequence"))
     for ax, values, title in panels:
         ax.bar([LABELS[k] for k in methods], values, color=[COLORS[k] for k in methods])
-        ax.set(yscale="log", title=title, ylim=(1, 1e17))
+        ax.set(yscale="log", ylim=(1, 1e17))
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=8)
         log_ticks(ax, 0, 16, 4)
         for x, v in enumerate(values):
-            ax.text(x, v * 1.5, f"{v:.1e}", ha="center", fontsize=8)
+            ax.text(x, v * 1.5, f"{v:.1e}", ha="center", fontsize=7)
     crossover = n * n + n * m + n - 1               # T above which RTRL holds fewer numbers than BPTT
     verdict = "RTRL holds less than BPTT" if mem[1] < mem[0] else "BPTT holds less than RTRL"
     fig.suptitle(f"n = {n}, T = {T}: {verdict}\n(RTRL's memory wins once T > n² + nm + n − 1 = {crossover}; "

@@ -203,8 +203,8 @@ def draw_explorer(fig, tau, pi, data):
     ax.set_yscale("log")
     ax.yaxis.set_minor_locator(NullLocator())
     ax.set_ylim(floor * 0.8, 5 * full.max())
-    ax.set_xlabel("lag ℓ = s − k")
-    ax.set_title("gradient reaching lag ℓ", fontsize=10)
+    ax.set_xlabel("lag r = s − k")
+    ax.set_title("gradient reaching lag r", fontsize=10)
     ax.legend(fontsize=7, loc="upper right")
     errs = [chosen["chunked"][1], chosen["sliding"][1], chosen["randomized"][1], data["rms"][pi]]
     names = ["regular", "sliding", "random\n(draw)", "random\n(RMS)"]

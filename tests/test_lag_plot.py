@@ -11,8 +11,12 @@ def test_overflow_and_zeros_are_drawn_and_named():
     line = plot_lag_norms(ax, np.arange(6), norms, label="g")
     assert nonfinite_count(ax.figure) == 0, "every point is drawn at a finite height"
     labels = [ln.get_label() for ln in ax.lines]
-    assert "2 values out of float range (clipped to the top)" in labels       # inf and NaN
-    assert "2 values zero or below 1e-250 (drawn at the bottom)" in labels    # 0 and an underflow
+    assert "2 values > 1e+250 or not finite (drawn at the top)" in labels      # inf and NaN
+    assert "2 values < 1e-250 or zero (drawn at the bottom)" in labels        # 0 and an underflow
+    # each marker sits exactly at the threshold its legend entry names
+    marks = {ln.get_label(): ln.get_ydata() for ln in ax.lines}
+    np.testing.assert_array_equal(marks["2 values > 1e+250 or not finite (drawn at the top)"], [1e250, 1e250])
+    np.testing.assert_array_equal(marks["2 values < 1e-250 or zero (drawn at the bottom)"], [1e-250, 1e-250])
     np.testing.assert_array_equal(line.get_ydata()[:2], [1.0, 1e-3]), "ordinary values are untouched"
     assert ax.get_yscale() == "log"
 

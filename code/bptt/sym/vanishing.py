@@ -3,9 +3,9 @@
 Each function returns expressions (or pairs "computed directly" / "by the formula" that a test
 holds equal); the chapter displays them and the tests check them.
 
-* ∂h_T/∂h_k as an ordered product of Jacobians D_t W_hh, on a small tanh network;
-* the three paths from s_1 to L = L_1 + L_2 + L_3 of source 003;
-* source 002's linear case ∂L/∂h_t = Σ_{i=t}^{T} (W_hhᵀ)^{T-i} W_qhᵀ ∂L/∂o_{T+t-i};
+* ∂⁺h_T/∂h_k as an ordered product of Jacobians D_t W_hh, on a small tanh network;
+* the three paths from h_1 to L = ℓ_1 + ℓ_2 + ℓ_3 of source 003 (and to a weighted L);
+* source 002's linear case ∂⁺L/∂h_t = Σ_{i=t}^{T} (W_hhᵀ)^{T-i} W_qhᵀ ∂L/∂o_{T+t-i};
 * a 2×2 W_hh: eigenvalues in closed form, and what its powers W^k do.
 """
 import sympy as sp
@@ -22,7 +22,7 @@ def _vector(name, n):
 # -- the product of Jacobians ------------------------------------------------------------------
 
 def state_jacobian_tanh(T=2, n=2, k=0):
-    """∂h_T/∂h_k of h_t = tanh(W_hh h_{t-1} + c_t), two ways: (direct Jacobian, D_T W_hh ⋯ D_{k+1} W_hh).
+    """∂⁺h_T/∂h_k of h_t = tanh(W_hh h_{t-1} + c_t), two ways: (direct Jacobian, D_T W_hh ⋯ D_{k+1} W_hh).
 
     c_t = W_hx x_t + b_h is one symbol vector per step; D_t = diag(1 − h_t ⊙ h_t). Both are n×n.
     """
@@ -45,33 +45,35 @@ def jacobian_product_entries(T=2, n=2):
     return P.applyfunc(sp.expand)
 
 
-def three_paths():
-    """Source 003's example with scalar states: s_t = tanh(u x_t + w s_{t-1} + b_a), L = L_1 + L_2 + L_3.
+def three_paths(weights=(1, 1, 1)):
+    """Source 003's example in the book's letters, one hidden unit: h_t = tanh(w_hx x_t + w_hh h_{t-1} + b_h).
 
-    Returns (direct, by_paths): dL/ds_1 computed directly, and as the sum of its three paths
-    ∂L_1/∂s_1 + ∂L_2/∂s_2 ∂s_2/∂s_1 + ∂L_3/∂s_3 ∂s_3/∂s_2 ∂s_2/∂s_1, with ℓ an arbitrary
-    differentiable loss of each output y_t = v s_t + b_y.
+    o_t = w_qh h_t + b_q, ℓ_t an arbitrary differentiable loss of o_t, L = Σ_t w_t ℓ_t with the
+    given ``weights`` (source 003's unweighted L = L_1 + L_2 + L_3 is the default, w = (1, 1, 1)).
+    Returns (direct, by_paths): ∂⁺L/∂h_1 computed directly, and as the sum of its three paths
+    w_1 ∂ℓ_1/∂h_1 + w_2 ∂ℓ_2/∂h_2 ∂h_2/∂h_1 + w_3 ∂ℓ_3/∂h_3 ∂h_3/∂h_2 ∂h_2/∂h_1.
     """
-    u, w, v, b_a, b_y, s1 = sp.symbols("u w v b_a b_y s_1")
+    w_hx, w_hh, w_qh, b_h, b_q, h1 = sp.symbols("w_hx w_hh w_qh b_h b_q h_1")
     x2, x3 = sp.symbols("x_2 x_3")
+    w = [sp.nsimplify(v) for v in weights]
     ell = [sp.Function(f"ell_{t}") for t in (1, 2, 3)]
-    s2 = sp.tanh(u * x2 + w * s1 + b_a)
-    s3 = sp.tanh(u * x3 + w * s2 + b_a)
-    L = sum(l(v * s + b_y) for l, s in zip(ell, (s1, s2, s3)))
-    direct = sp.diff(L, s1)
-    y = sp.Symbol("y")
-    dl = [sp.diff(l(y), y) for l in ell]           # ℓ_t'(y)
-    dL_ds = [d.subs(y, v * s + b_y) * v for d, s in zip(dl, (s1, s2, s3))]   # ∂L_t/∂s_t
-    S = sp.Symbol("S")                             # ∂s_3/∂s_2 is the direct partial, taken with s_2 a free symbol
-    ds2_ds1, ds3_ds2 = sp.diff(s2, s1), sp.diff(sp.tanh(u * x3 + w * S + b_a), S).subs(S, s2)
-    by_paths = dL_ds[0] + dL_ds[1] * ds2_ds1 + dL_ds[2] * ds3_ds2 * ds2_ds1
+    h2 = sp.tanh(w_hx * x2 + w_hh * h1 + b_h)
+    h3 = sp.tanh(w_hx * x3 + w_hh * h2 + b_h)
+    L = sum(wt * l(w_qh * h + b_q) for wt, l, h in zip(w, ell, (h1, h2, h3)))
+    direct = sp.diff(L, h1)
+    o = sp.Symbol("o")
+    dl = [sp.diff(l(o), o) for l in ell]           # ℓ_t'(o)
+    dl_dh = [d.subs(o, w_qh * h + b_q) * w_qh for d, h in zip(dl, (h1, h2, h3))]   # ∂ℓ_t/∂h_t
+    H = sp.Symbol("H")                             # ∂h_3/∂h_2 is the direct partial, taken with h_2 a free symbol
+    dh2_dh1, dh3_dh2 = sp.diff(h2, h1), sp.diff(sp.tanh(w_hx * x3 + w_hh * H + b_h), H).subs(H, h2)
+    by_paths = w[0] * dl_dh[0] + w[1] * dl_dh[1] * dh2_dh1 + w[2] * dl_dh[2] * dh3_dh2 * dh2_dh1
     return direct, by_paths
 
 
 # -- source 002's linear case ----------------------------------------------------------------
 
 def linear_case_formula(T=3, n=2, q=2):
-    """Source 002's sum, symbolically: [∂L/∂h_t for t = 1..T] in terms of W_hh, W_qh and g_s = ∂L/∂o_s.
+    """Source 002's sum, symbolically: [∂⁺L/∂h_t for t = 1..T] in terms of W_hh, W_qh and g_s = ∂L/∂o_s.
 
     Returns (grads, symbols): grads a list of T column vectors (n×1); symbols a dict with the
     matrices "W_hh" (n×n), "W_qh" (q×n) and the list "g" of T vectors (q×1) of symbols.
@@ -86,7 +88,7 @@ def linear_case_formula(T=3, n=2, q=2):
 
 
 def linear_case_derivation(T=3, t=1, n=2, q=2):
-    """∂L/∂h_t for the linear network h_s = W_hh h_{s-1} + c_s, o_s = W_qh h_s + b_q, two ways.
+    """∂⁺L/∂h_t for the linear network h_s = W_hh h_{s-1} + c_s, o_s = W_qh h_s + b_q, two ways.
 
     L = Σ_s ½‖o_s − y_s‖² (any differentiable loss would do; this one keeps both sides polynomial).
     h_t is a free symbol vector and h_{t+1}, ..., h_T are rolled forward from it, so the gradient

@@ -2,15 +2,24 @@
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
+#: the default range drawn as a curve; values outside are clipped to it and marked (well inside
+#: float64's range, so that matplotlib's log-axis margins do not overflow)
+FLOOR, CEILING = 1e-250, 1e250
 
-def plot_lag_norms(ax, lags, norms, label=None, floor=1e-250, ceiling=1e250, **style):
-    """Plot ‖∂L/∂h_{T-lag}‖ (or any per-lag norm) against the lag on a log axis.
 
-    Values outside [floor, ceiling] are clipped to the axis and drawn as hollow markers with a
-    legend entry, never left as a silent gap: red for overflow (inf, NaN, > ceiling), purple for
-    values that are exactly zero or underflow (< floor).
-    The bounds stay well inside float range (1e±250) so that matplotlib's log-axis margins do not
-    overflow. Returns the Line2D of the curve.
+def marker_labels(n_high, n_low, floor=FLOOR, ceiling=CEILING):
+    """The legend texts of the two kinds of clipped values, as :func:`plot_lag_norms` writes them."""
+    return (f"{n_high} values > {ceiling:.0e} or not finite (drawn at the top)",
+            f"{n_low} values < {floor:.0e} or zero (drawn at the bottom)")
+
+
+def plot_lag_norms(ax, lags, norms, label=None, floor=FLOOR, ceiling=CEILING, **style):
+    """Plot ‖∂⁺L/∂h_{T-lag}‖ (or any per-lag norm) against the lag on a log axis.
+
+    Values outside [floor, ceiling] are clipped to that range and drawn as hollow markers with a
+    legend entry (:func:`marker_labels`), never left as a silent gap: red for overflow (inf, NaN,
+    > ceiling), purple for values that are exactly zero or underflow (< floor).
+    Returns the Line2D of the curve.
     """
     lags = np.asarray(lags, dtype=float)
     norms = np.asarray(norms, dtype=float)
@@ -18,10 +27,10 @@ def plot_lag_norms(ax, lags, norms, label=None, floor=1e-250, ceiling=1e250, **s
     low = np.isfinite(norms) & (norms < floor)                   # exactly zero, or underflow
     shown = np.clip(np.nan_to_num(norms, nan=ceiling, posinf=ceiling, neginf=floor), floor, ceiling)
     (line,) = ax.plot(lags, shown, label=label, **style)
-    for mask, text, colour in ((high, "out of float range (clipped to the top)", "tab:red"),
-                               (low, f"zero or below {floor:.0e} (drawn at the bottom)", "tab:purple")):
+    texts = marker_labels(int(high.sum()), int(low.sum()), floor, ceiling)
+    for mask, text, colour in ((high, texts[0], "tab:red"), (low, texts[1], "tab:purple")):
         if mask.any():
-            ax.plot(lags[mask], shown[mask], "o", mfc="none", mec=colour, ms=6, label=f"{int(mask.sum())} values {text}")
+            ax.plot(lags[mask], shown[mask], "o", mfc="none", mec=colour, ms=5, label=text)
     ax.set_yscale("log")
     ax.set_xlabel("lag T − k (steps back in time)")
     return line

@@ -20,31 +20,34 @@ from ..activations import DERIVATIVE_BOUND
 from ..jacobians import lag_norms, safe_norm, step_singular_values
 from ..params import init_params, spectral_radius
 from .explorable import control, explorable
-from .lag import log_ticks, plot_lag_norms
+from .lag import CEILING, FLOOR, log_ticks, plot_lag_norms
 
 #: sizes of the network in the main explorable: m inputs, n hidden units, q outputs, B sequences
 M_IN, N_HIDDEN, Q_OUT, BATCH = 4, 32, 4, 8
 #: singular values of J_t are computed at no more than this many steps (SVDs are the costly part)
 MAX_SVD_STEPS = 12
-FLOOR, CEILING = 1e-300, 1e300            # the float range plot_lag_norms draws without clipping
 SV_FLOOR = 1e-3                            # singular values below this sit on the panel's bottom edge
 
+#: figure size (inches) and resolution of the main explorable: 682 px, narrower than the text column
+FIGSIZE, DPI = (7.1, 4.0), 96
+#: smallest font size (points) on the main explorable
+FONT = 8
+
 CONTROLS = {
-    "sigma": control([0.5, 1.5, 4.0], label="σ_max(W_hh)"),
+    "sigma": control([0.5, 0.9, 1.0, 1.1, 1.2, 1.5, 4.0], label="σ_max(W_hh)"),
     "activation": control(["tanh", "sigmoid", "relu", "identity"], label="activation f"),
     "T": control([100, 1000], label="T"),
     "scale": control([0.5, 4.0], label="input scale"),
-    "seed": control([0, 1], label="seed"),
 }
-DEFAULT = {"sigma": 1.5, "activation": "tanh", "T": 100, "scale": 0.5, "seed": 0}
+DEFAULT = {"sigma": 1.5, "activation": "tanh", "T": 100, "scale": 0.5}
 
 
-def gradient_flow_data(sigma, activation, T, scale, seed, n=N_HIDDEN, B=BATCH):
+def gradient_flow_data(sigma, activation, T, scale, seed=0, n=N_HIDDEN, B=BATCH):
     """Everything the main explorable draws, for one setting of its controls.
 
     W_hh is N(0, 1/n) rescaled to largest singular value ``sigma``; inputs are N(0, scale²);
     L_T is the cross-entropy of the last step for random targets. Returns a dict:
-      lags (T+1,) 0..T; norms (T+1,) the root mean square over the batch of ‖∂L_T/∂h_{T-lag}‖;
+      lags (T+1,) 0..T; norms (T+1,) the root mean square over the batch of ‖∂⁺L_T/∂h_{T-lag}‖;
       rate γσ_max(W_hh); rho ρ(W_hh); gamma γ; sv_W (n,) the singular values of W_hh;
       steps (S,) the steps t where J_t's singular values are taken (sequence 1 of the batch);
       S (S, n) those singular values, largest first (NaN after an overflow); bad_step the first
@@ -112,44 +115,46 @@ def _build(fig):
     """First call: the two panels and the artists later calls only update."""
     fig.clear()
     fig.set_layout_engine(None)                     # fixed geometry: frames do not jump, and no layout pass
-    gs = fig.add_gridspec(1, 2, width_ratios=[1.65, 1], left=0.095, right=0.985, bottom=0.2, top=0.82, wspace=0.22)
+    gs = fig.add_gridspec(1, 2, width_ratios=[1.6, 1], left=0.1, right=0.985, bottom=0.19, top=0.75,
+                          wspace=0.27)
     ax, ax2 = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
     st = {"ax": ax, "ax2": ax2, "curve": []}
     (st["bound"],) = ax.plot([0, 1], [1, 1], "--", color="tab:red", lw=1.3, label="bound (γσ_max)^lag")
     (st["eig"],) = ax.plot([0, 1], [1, 1], ":", color="0.35", lw=1.4, label="(γρ)^lag: not a bound")
     # axis labels at fixed coordinates (placed automatically, each would re-measure the tick labels
     # of every axis on each draw); they are drawn from the frozen layer, see _Frozen
-    for a, x in ((ax, -0.135), (ax2, -0.16)):
-        a.xaxis.set_label_coords(0.5, -0.12)
+    for a, x in ((ax, -0.15), (ax2, -0.2)):
+        a.xaxis.set_label_coords(0.5, -0.13)
         a.yaxis.set_label_coords(x, 0.5)
+        a.tick_params(labelsize=FONT + 0.5)
+        for label in (a.xaxis.label, a.yaxis.label):
+            label.set_fontsize(FONT + 1)
     ax2.set_xlabel("i")
     ax.set_ylabel("gradient norm")
     ax2.set_ylabel("singular value")
     # log scale with fixed limits before the first curve: autoscaling margins around values
-    # clipped at 1e300 would overflow (and warn) inside plot_lag_norms' set_yscale
+    # clipped at CEILING would overflow (and warn) inside plot_lag_norms' set_yscale
     ax.set_yscale("log")
     ax.set_ylim(1e-2, 1e2)
-    st["status"] = fig.text(0.095, 0.015, "", fontsize=9.5, va="bottom", color="0.1")
+    st["status"] = fig.text(0.1, 0.015, "", fontsize=FONT + 0.5, va="bottom", color="0.1")
     st["spectra"] = LineCollection([], colors="0.6", linewidths=0.7, label=f"σ_i(J_t), {MAX_SVD_STEPS} steps t")
     ax2.add_collection(st["spectra"])
-    (st["envelope"],) = ax2.plot([1], [1], "--", color="tab:red", lw=1.3, label="γσ_i(W_hh)")
+    (st["envelope"],) = ax2.plot([1], [1], "--", color="tab:red", lw=1.3, label="under γσ_i(W_hh)")
     ax2.axhline(1.0, ls=":", color="k", lw=0.8)
     ax2.set_yscale("log")
     ax2.set_xticks([1, N_HIDDEN // 2, N_HIDDEN])
-    # the left legend sits above its panel, where no curve can run into it; the right panel's
-    # key is two coloured texts (cheaper to draw than a Legend)
-    box = ax2.get_position()
-    st["keys"] = [fig.text(box.x0, box.y1 + 0.075, f"── σ_i(J_t), {MAX_SVD_STEPS} steps t", color="0.45",
-                           fontsize=9),
-                  fig.text(box.x0, box.y1 + 0.015, "╌╌ under γσ_i(W_hh)", color="tab:red", fontsize=9)]
+    # both legends sit above their panels, where no curve can run into them; the right one never
+    # changes, the left one gains an entry when values are clipped (see draw_gradient_flow)
+    st["keys"] = [ax2.legend(loc="lower left", bbox_to_anchor=(-0.03, 1.0), fontsize=FONT, frameon=False,
+                             borderaxespad=0.2, handlelength=1.6)]
     ax.set_xlabel("lag T − k")
     st["frozen"] = fig.add_artist(_Frozen())
     fig._gradient_flow = st
     return st
 
 
-def draw_gradient_flow(fig, sigma, activation, T, scale, seed):
-    """The main explorable: ‖∂L_T/∂h_{T-lag}‖ against the lag with the bound, and J_t's singular values."""
+def draw_gradient_flow(fig, sigma, activation, T, scale, seed=0):
+    """The main explorable: ‖∂⁺L_T/∂h_{T-lag}‖ against the lag with the bound, and J_t's singular values."""
     st = getattr(fig, "_gradient_flow", None)
     if st is None or st["ax"] not in fig.axes:
         st = _build(fig)
@@ -159,7 +164,7 @@ def draw_gradient_flow(fig, sigma, activation, T, scale, seed):
     for line in st["curve"]:                       # the curve and its overflow markers are redrawn
         line.remove()
     n_before = len(ax.lines)
-    plot_lag_norms(ax, lags, norms, label="‖∂L_T/∂h_k‖", color="tab:blue", lw=1.8)
+    plot_lag_norms(ax, lags, norms, label="‖∂⁺L_T/∂h_k‖", color="tab:blue", lw=1.8)
     st["curve"] = ax.lines[n_before:]
     shown = np.clip(np.nan_to_num(norms, nan=CEILING, posinf=CEILING), FLOOR, CEILING)
     g_T = shown[0]
@@ -174,8 +179,8 @@ def draw_gradient_flow(fig, sigma, activation, T, scale, seed):
     log_ticks(ax.yaxis, numticks=4)
     labels = tuple(line.get_label() for line in ax.lines)
     if st.get("legend_labels") != labels:       # a new legend only when an overflow entry comes or goes
-        legend = ax.legend(loc="lower left", bbox_to_anchor=(-0.02, 1.0), ncols=2, fontsize=9, frameon=False,
-                           borderaxespad=0.2, handlelength=1.6, columnspacing=1.0)
+        legend = ax.legend(loc="lower left", bbox_to_anchor=(-0.03, 1.0), fontsize=FONT, frameon=False,
+                           borderaxespad=0.2, handlelength=1.6, labelspacing=0.3)
         st["frozen"].freeze([legend, *st["keys"], ax.xaxis.label, ax2.xaxis.label, ax.yaxis.label,
                              ax2.yaxis.label], key=labels)
         st["legend_labels"] = labels
@@ -196,22 +201,26 @@ def _status(d):
     norms = d["norms"]
     if d["bad_step"] is not None:
         return f"h_t overflows at t = {d['bad_step']}, no finite gradient"
-    lost = np.flatnonzero(~np.isfinite(norms) | (norms < FLOOR) | (norms > CEILING))
-    if lost.size:
-        return f"out of float range from lag {lost[0]}"
+    high = np.flatnonzero(~np.isfinite(norms) | (norms > CEILING))
+    low = np.flatnonzero(np.isfinite(norms) & (norms < FLOOR))
+    if high.size:
+        return f"above {CEILING:.0e} from lag {high[0]}"
+    if low.size:
+        return f"below {FLOOR:.0e} from lag {low[0]}"
     ratio = norms[-1] / norms[0]
     verb = "vanished" if ratio < 1e-3 else "exploded" if ratio > 1e3 else "kept its size"
     return f"{verb}: ratio {ratio:.0e}"
 
 
-def main_explorable(dpi=80):
-    """The chapter's main explorable figure over :data:`CONTROLS` (96 frames), opening on :data:`DEFAULT`."""
-    return explorable(draw_gradient_flow, CONTROLS, default=DEFAULT, figsize=(8.2, 4.0), dpi=dpi,
-                      caption="Left: the gradient of the last step's loss with respect to the state lag steps "
-                              "back (log scale), with the Pascanu-Mikolov-Bengio bound dashed and the eigenvalue "
-                              "rate, which is not a bound, dotted. Right: the singular values of the per-step "
-                              f"Jacobian J_t = D_t W_hh at {MAX_SVD_STEPS} steps t, under γ times those of W_hh; "
-                              "values below 10⁻³ sit on the bottom edge.")
+def main_explorable(dpi=DPI):
+    """The chapter's main explorable figure over :data:`CONTROLS` (112 frames), opening on :data:`DEFAULT`."""
+    caption = (r"Left: the gradient of the last step's loss with respect to the state lag steps back "
+               r"(log scale), with the Pascanu–Mikolov–Bengio bound \((\gamma\sigma_{\max})^{T-k}\) "
+               r"dashed and the eigenvalue rate \((\gamma\rho)^{T-k}\), which is not a bound, dotted. "
+               r"Right: the singular values of the per-step Jacobian \(J_t = D_t W_{hh}\) at "
+               f"{MAX_SVD_STEPS} steps \\(t\\), under \\(\\gamma\\) times those of \\(W_{{hh}}\\); "
+               r"values below \(10^{-3}\) sit on the bottom edge.")
+    return explorable(draw_gradient_flow, CONTROLS, default=DEFAULT, figsize=FIGSIZE, dpi=dpi, caption=caption)
 
 
 # -- the chapter's other figures ------------------------------------------------------------------
@@ -286,7 +295,7 @@ def draw_training(fig, runs, threshold=None, chance=None):
 
 
 def draw_remedies(fig, curves, tau=None):
-    """‖∂L_T/∂h_{T-lag}‖ against the lag for several networks on one log axis.
+    """‖∂⁺L_T/∂h_{T-lag}‖ against the lag for several networks on one log axis.
 
     curves: {label: (T+1,) norms indexed by lag}; tau: a truncation window to mark (gradients
     beyond it are cut to exactly zero by truncated BPTT).
@@ -298,7 +307,8 @@ def draw_remedies(fig, curves, tau=None):
         plot_lag_norms(ax, np.arange(len(norms)), norms, label=label, lw=1.6)
     if tau is not None:
         ax.axvline(tau, color="0.3", ls="--", lw=1)
-        ax.text(tau, 0.97, f" truncation at τ = {tau}:\n nothing beyond", transform=ax.get_xaxis_transform(),
+        # low in the panel, below the curves that stay large and above the ones that decay
+        ax.text(tau, 0.3, f" truncation at τ = {tau}:\n nothing beyond", transform=ax.get_xaxis_transform(),
                 fontsize=8.5, color="0.3", va="top")
-    ax.set_ylabel("‖∂L_T/∂h_k‖ (rms over batch)")
+    ax.set_ylabel("‖∂⁺L_T/∂h_k‖ (rms over batch)")
     ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)

@@ -4,7 +4,10 @@ Finite differences for every gradient; column-vector reference implementations w
 chapter's equations (independent of the library's stacked, row-layout code); SymPy Jacobians held
 to finite differences of the NumPy forward passes; the constant-error-carousel identity.
 """
+import ast
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +21,38 @@ from bptt.lstm import carousel_path, cell_backward, lstm_backward, lstm_forward,
 from bptt.peephole import peephole_backward, peephole_forward, peephole_grads, peephole_init_params
 from bptt.recall import train_recall
 from bptt.sym import gated as S
+
+
+def _carousel_factor(b_f, k):
+    """σ(b_f)^k, the carousel's damping over k steps, from an LSTM whose forget gate is σ(b_f)."""
+    p = lstm_init_params(2, 1, 2, seed=0, forget_bias=b_f)
+    p["W_xf"][:], p["W_hf"][:] = 0.0, 0.0
+    X, _, _ = bptt.delayed_recall(k, 1, 1, rng=0)
+    return carousel_path(lstm_forward(p, X)["F"], np.ones((1, 1)))[0, 0, 0]
+
+
+def _tex_sci(x):
+    """2.5 \\times 10^{-14}, as the chapter writes a number in scientific notation."""
+    mantissa, exponent = f"{x:.1e}".split("e")
+    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+
+
+# convention 6: every number the prose states (tests/test_prose_numbers.py reads this)
+PROSE_NUMBERS = {
+    # values the text sets: a slider's ρ, Adam's learning rate, the 95 % chance threshold of the
+    # experiment, the update-gate values of exercise 3
+    "given": {"0.5", "0.03", "95 %", "0.9", "0.99"},
+    "held": {
+        "0.993": lambda: f"{float(bptt.activations.sigmoid(np.array(5.0))):.3f}",          # σ(5)
+        "0.6": lambda: f"{float(bptt.activations.sigmoid(np.array(5.0))) ** 80:.1f}",       # σ(5)^80
+        "0.12": lambda: f"{float(bptt.activations.sigmoid(np.array(-2.0))):.2f}",           # σ(−2)
+        "0.69": lambda: f"{bptt.chance_loss(2):.2f}",                       # log 2
+        # exercise 2: the carousel's factor over 100 steps for b_f = 0, 1, 2, 3
+        **{_s: (lambda _b=_b: _tex_sci(_carousel_factor(_b, 100)))
+           for _b, _s in [(0, "7.9 \\times 10^{-31}"), (1, "2.5 \\times 10^{-14}"),
+                          (2, "3.1 \\times 10^{-6}"), (3, "7.8 \\times 10^{-3}")]},
+    },
+}
 
 SHAPES = [(1, 1, 1, 1, 2), (1, 3, 2, 4, 3), (4, 1, 3, 2, 5), (6, 2, 2, 3, 4), (9, 3, 4, 5, 2)]   # T, B, m, n, q
 
@@ -564,8 +599,22 @@ def test_parameter_counts(m, n, q):
     if (m, n, q) == (2, 24, 2):                                # the numbers printed in exercise 1
         assert [size(f(m, n, q)) for f in (lstm_init_params, gru_init_params, peephole_init_params,
                                           birnn_init_params)] == [2642, 1994, 2714, 1394]
-        assert [size(bptt.init_params(m, k, q)) for k in (24, 49, 50)] == [698, 2648, 2752]
-        assert all(size(bptt.init_params(m, k, q)) == k * k + 5 * k + 2 for k in (24, 49, 50))
+        assert [size(bptt.init_params(m, k, q)) for k in (24, 48, 49, 50)] == [698, 2546, 2648, 2752]
+        assert all(size(bptt.init_params(m, k, q)) == k * k + 5 * k + 2 for k in (24, 48, 49, 50))
+
+
+def test_the_vanilla_network_that_matches_the_lstm_is_the_closest_one():
+    """Exercise 1 and the experiment: the vanilla n whose parameter count is closest to the LSTM's."""
+    size = lambda p: sum(np.size(v) for v in p.values())
+    target = size(lstm_init_params(2, 24, 2))
+    gaps = {k: abs(size(bptt.init_params(2, k, 2)) - target) for k in range(1, 100)}
+    best = min(gaps, key=gaps.get)
+    assert best == 49 and gaps[49] < gaps[50]
+    text = CHAPTER.read_text()
+    solution = text[text.index("```{solution} ex-gated-1"):]
+    solution = solution[:solution.index("```", 10)]
+    assert f"so $n = {best}$" in solution and "is the closest match" in solution
+    assert "hence the\n$n = 50$" not in text and '"rnn", 50)' not in text   # the old choice
 
 
 # ----------------------------------------------------------------------------------------------
@@ -660,3 +709,47 @@ def test_explorable_has_few_frames_and_draws_extreme_settings_without_nan():
     for bias, rho in [(-2.0, 2.0), (5.0, 0.5)]:
         e.render(bias=bias, rho=rho)
         assert nonfinite_count(e.figure()) == 0
+
+
+# ----------------------------------------------------------------------------------------------
+# the page as the reader sees it: code lines that fit the column, numbers from the build
+# ----------------------------------------------------------------------------------------------
+
+CHAPTER = Path(__file__).resolve().parents[1] / "book" / "gated.md"
+MAX_CODE_LINE = 76     # the code column at 1280 px shows about 77 monospace characters
+
+
+def shown_code(text=None):
+    """(where, line) for every code line the chapter shows: its code cells (hidden ones too, a
+    reader can unfold them) and the library code it includes with ``literalinclude``."""
+    text = CHAPTER.read_text() if text is None else text
+    out = []
+    for k, cell in enumerate(re.findall(r"```\{code-cell\}[^\n]*\n(.*?)\n```", text, re.S)):
+        out += [(f"code cell {k}", line) for line in cell.split("\n") if not line.startswith(":tags:")]
+    for block in re.findall(r"```\{literalinclude\} ([^\n]+)\n(.*?)```", text, re.S):
+        path, opts = CHAPTER.parent / block[0].strip(), dict(re.findall(r":([\w-]+):\s*(.*)", block[1]))
+        source = path.read_text()
+        if "pyobject" in opts:
+            node = next(n for n in ast.walk(ast.parse(source))
+                        if isinstance(n, ast.FunctionDef) and n.name == opts["pyobject"])
+            lines = source.split("\n")[node.lineno - 1 - len(node.decorator_list):node.end_lineno]
+        else:
+            lines = source.split("\n")
+            start = next(i for i, l in enumerate(lines) if opts["start-at"] in l)
+            end = next(i for i, l in enumerate(lines) if i >= start and opts["end-at"] in l)
+            lines = [l[int(opts.get("dedent", 0)):] for l in lines[start:end + 1]]
+        out += [(f"{block[0].strip()}:{opts.get('pyobject', opts.get('start-at'))}", l) for l in lines]
+    return out
+
+
+def test_no_code_line_the_reader_sees_is_wider_than_the_column():
+    long = [f"{where}: {len(line)} chars: {line}" for where, line in shown_code() if len(line) > MAX_CODE_LINE]
+    assert not long, "code lines that scroll sideways at 1280 px:\n" + "\n".join(long)
+
+
+def test_the_code_line_scan_sees_cells_and_included_functions():
+    where = {w.split(":")[0] for w, _ in shown_code()}
+    assert {"../code/bptt/lstm.py", "../code/bptt/gru.py", "../code/bptt/birnn.py"} <= where
+    assert sum(w.startswith("code cell") for w in where) >= 15
+    fake = "```{code-cell} ipython3\n" + "x = 1  # " + "a" * 80 + "\n```\n"
+    assert [len(l) for _, l in shown_code(fake)] == [89]

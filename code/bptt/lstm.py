@@ -88,22 +88,24 @@ def _forward(p, X, h0, c0):
 
 
 def cell_backward(dh, dc_next, c_prev, c, i, f, o_gate, c_tilde):
-    """One step of the LSTM's backward pass, the step's gates given. All arrays (B, n).
+    """One step of the LSTM's backward pass, the step's gates given.
 
-    dh = ∂L/∂h_t (total); dc_next = f_{t+1} ⊙ ∂L/∂c_{t+1}, the carry along the
-    cell (zero at t = T). Returns dc = ∂L/∂c_t, delta = [δ^i_t, δ^f_t, δ^o_t, δ^c_t]
-    (B, 4n) and carry = f_t ⊙ dc, what the cell sends back to c_{t-1}.
+    All arrays (B, n). dh = ∂⁺L/∂h_t; dc_next = f_{t+1} ⊙ ∂⁺L/∂c_{t+1},
+    the carry along the cell (zero at t = T). Returns dc = ∂⁺L/∂c_t,
+    delta = [δ^i_t, δ^f_t, δ^o_t, δ^c_t] (B, 4n) and carry = f_t ⊙ dc,
+    what the cell sends back to c_{t-1}.
     """
     tanh_c = np.tanh(c)
-    dc = dc_next + dh * o_gate * (1.0 - tanh_c ** 2)   # via h_t, plus the carousel
-    d_o = dh * tanh_c                      # ∂L/∂o^gate_t
-    d_i = dc * c_tilde                     # ∂L/∂i_t
-    d_f = dc * c_prev                      # ∂L/∂f_t
-    d_ct = dc * i                          # ∂L/∂c̃_t
-    delta = np.concatenate([d_i * i * (1.0 - i),            # σ' = σ(1 − σ)
+    # via h_t, plus the carousel
+    dc = dc_next + dh * o_gate * (1.0 - tanh_c ** 2)
+    d_o = dh * tanh_c                      # ∂⁺L/∂o^gate_t
+    d_i = dc * c_tilde                     # ∂⁺L/∂i_t
+    d_f = dc * c_prev                      # ∂⁺L/∂f_t
+    d_ct = dc * i                          # ∂⁺L/∂c̃_t
+    delta = np.concatenate([d_i * i * (1.0 - i),   # σ' = σ(1 − σ)
                             d_f * f * (1.0 - f),
                             d_o * o_gate * (1.0 - o_gate),
-                            d_ct * (1.0 - c_tilde ** 2)],   # tanh' = 1 − c̃²
+                            d_ct * (1.0 - c_tilde ** 2)],   # 1 − c̃²
                            axis=1)
     return dc, delta, f * dc               # ∂c_t/∂c_{t-1} = diag(f_t)
 
@@ -146,10 +148,11 @@ def stacked_grads(X, H, dO, delta):
 def lstm_backward(params, X, Y, h0=None, c0=None, weights=None):
     """Forward and backward pass of the LSTM, returning every intermediate.
 
-    X: (T, B, m), Y: (T, B) integer targets, h0, c0: (B, n) or None, weights: (T,)
-    or None. Returns the dict of :func:`lstm_forward` plus loss (float), dO (T, B, q)
-    = ∂L/∂o_t, delta (T, B, 4n) = δ^g_t stacked as i, f, o, c, dH and dC (T+1, B, n)
-    = ∂L/∂h_t and ∂L/∂c_t (totals; index 0 holds ∂L/∂h_0 and ∂L/∂c_0), and grads.
+    X: (T, B, m), Y: (T, B) integer targets, h0, c0: (B, n) or None,
+    weights: (T,) or None. Returns the dict of :func:`lstm_forward` plus
+    loss (float), dO (T, B, q) = ∂L/∂o_t, delta (T, B, 4n) = δ^g_t
+    stacked as i, f, o, c, dH and dC (T+1, B, n) = ∂⁺L/∂h_t and
+    ∂⁺L/∂c_t (index 0: ∂L/∂h_0 and ∂⁺L/∂c_0), and grads.
     """
     p, X, h0, c0 = check_lstm(params, X, h0, c0)
     T, B, m = X.shape
@@ -162,15 +165,18 @@ def lstm_backward(params, X, Y, h0=None, c0=None, weights=None):
     W_x, W_h, b = stack(p)
     dH, dC = np.zeros((T + 1, B, n)), np.zeros((T + 1, B, n))
     delta = np.empty((T, B, 4 * n))
-    dH[1:] = dO @ p["W_qh"]                # W_qhᵀ ∂L/∂o_t, the output term of every step
-    carry = np.zeros((B, n))               # f_{t+1} ⊙ ∂L/∂c_{t+1}, zero after step T
+    dH[1:] = dO @ p["W_qh"]        # W_qhᵀ ∂L/∂o_t: each step's output term
+    carry = np.zeros((B, n))       # f_{t+1} ⊙ ∂⁺L/∂c_{t+1}, 0 after step T
     for t in range(T, 0, -1):
-        gates = (fw["I"][t - 1], fw["F"][t - 1], fw["O_gate"][t - 1], fw["C_tilde"][t - 1])
-        dC[t], delta[t - 1], carry = cell_backward(dH[t], carry, C[t - 1], C[t], *gates)
+        gates = (fw["I"][t - 1], fw["F"][t - 1],
+                 fw["O_gate"][t - 1], fw["C_tilde"][t - 1])
+        dC[t], delta[t - 1], carry = cell_backward(
+            dH[t], carry, C[t - 1], C[t], *gates)
         dH[t - 1] += delta[t - 1] @ W_h    # Σ_g W_hgᵀ δ^g_t, into h_{t-1}
     dC[0] = carry
     grads = stacked_grads(X, H, dO, delta)
-    return {**fw, "loss": loss, "dO": dO, "delta": delta, "dH": dH, "dC": dC, "grads": grads}
+    return {**fw, "loss": loss, "dO": dO, "delta": delta, "dH": dH,
+            "dC": dC, "grads": grads}
 
 
 def lstm_grads(params, X, Y, h0=None, c0=None, weights=None):

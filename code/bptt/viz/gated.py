@@ -17,21 +17,23 @@ CONTROLS = {
     "rho": control([0.5, 0.8, 1.0, 1.2, 1.5, 2.0], label="spectral radius ρ of the recurrent matrices"),
 }
 DEFAULT = {"bias": 1.0, "rho": 1.0}
+FIGSIZE = (7.1, 4.4)          # inches at dpi 96: 682 px, within the 688 px text column
 STYLE = {"rnn": dict(color="0.45", lw=2), "lstm_h": dict(color="tab:blue", lw=2),
          "lstm_c": dict(color="tab:blue", lw=1.5, ls="--"), "gru": dict(color="tab:orange", lw=2),
          "carousel": dict(color="tab:blue", lw=1, ls=":")}
-LABEL = {"rnn": "vanilla RNN ‖∂L_T/∂h_k‖", "lstm_h": "LSTM ‖∂L_T/∂h_k‖", "lstm_c": "LSTM ‖∂L_T/∂c_k‖",
-         "gru": "GRU ‖∂L_T/∂h_k‖", "carousel": "LSTM cell path alone, (∏ f_j) ⊙ ∂L_T/∂c_T"}
+DH, DC = "‖∂⁺L_T/∂h_k‖", "‖∂⁺L_T/∂c_k‖"
+LABEL = {"rnn": f"vanilla RNN {DH}", "lstm_h": f"LSTM {DH}", "lstm_c": f"LSTM {DC}",
+         "gru": f"GRU {DH}", "carousel": "LSTM cell path alone, (∏ f_j) ⊙ ∂⁺L_T/∂c_T"}
 
 
 def lag_curves(bias, rho, T=T_STEPS, seed=0, n=N_HIDDEN, B=BATCH):
-    """‖∂L_T/∂state_k‖ against the lag T − k for the three networks on the same inputs and targets.
+    """‖∂⁺L_T/∂state_k‖ against the lag T − k for the three networks on the same inputs and targets.
 
     L_T is the cross-entropy of the last step alone. Every recurrent matrix (W_hh; W_hi, W_hf,
     W_ho, W_hc; W_hr, W_hz, W_hh) is N(0, 1/n) rescaled to spectral radius ``rho``; the LSTM's
     forget-gate bias b_f and the GRU's update-gate bias b_z are ``bias``. Returns a dict of
     (T+1,) arrays, index = lag, each the root mean square over the B sequences: rnn, lstm_h,
-    lstm_c, gru, and carousel: the LSTM's cell error along the cell path alone (∏ f_j ⊙ ∂L_T/∂c_T).
+    lstm_c, gru, and carousel: the LSTM's cell error along the cell path alone (∏ f_j ⊙ ∂⁺L_T/∂c_T).
     """
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(T, B, M_IN))
@@ -74,8 +76,9 @@ def draw_lag_curves(fig, bias, rho):
 
 def lag_explorable():
     """The chapter's explorable: forget-gate bias and spectral radius sliders (36 frames)."""
-    return explorable(draw_lag_curves, CONTROLS, default=DEFAULT, figsize=(7.5, 4.6),
-                      caption="Gradient norm ‖∂L_T/∂h_k‖ (and the LSTM's ‖∂L_T/∂c_k‖) against the lag T − k, "
+    return explorable(draw_lag_curves, CONTROLS, default=DEFAULT, figsize=FIGSIZE,
+                      caption=r"Gradient norm \(\lVert \partial^+ L_T/\partial h_k \rVert\) (and the LSTM's "
+                              r"\(\lVert \partial^+ L_T/\partial c_k \rVert\)) against the lag \(T - k\), "
                               "for a vanilla RNN, an LSTM and a GRU at initialisation on the same inputs.")
 
 

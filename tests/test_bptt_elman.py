@@ -12,7 +12,8 @@ import pytest
 import sympy as sp
 
 import bptt
-from bptt.double_sum import dh0_from_deltas, double_sum_grads, one_path_grads, per_loss_deltas, w_hh_contributions
+from bptt.backprop import backward_through_time
+from bptt.double_sum import dh0_from_deltas, double_sum_grads, one_path_grads, per_loss_deltas, single_sweep, w_hh_contributions
 from bptt.sym import backward_forms as bf
 from bptt.sym import elman as se
 from conftest import make_problem
@@ -20,8 +21,10 @@ from conftest import make_problem
 CHAPTER = Path(__file__).resolve().parents[1] / "book" / "bptt_elman.md"
 
 # Numbers in the chapter's prose that are not glued from a cell (see tests/test_prose_numbers.py):
-# source 003's loss weights, an input the text sets. Every measured number (the cost section) is glued.
-PROSE_NUMBERS = {"given": {"0.1", "0.8"}, "held": {}}
+# the weighted-loss example's weights (0.1, 0.8) and the explorable's slider settings for ρ(W_hh)
+# (0.5, 0.9) that the predict-then-check questions name. Every computed number (the worked case, the
+# measured costs on measured_bptt_elman.md) is glued.
+PROSE_NUMBERS = {"given": {"0.1", "0.8", "0.5", "0.9"}, "held": {}}
 
 ACTIVATIONS = ["tanh", "relu", "sigmoid", "identity"]
 SHAPES = [(1, 1, 1, 1, 2), (1, 3, 2, 4, 3), (4, 1, 3, 2, 5), (6, 2, 2, 3, 4), (8, 3, 4, 5, 2)]   # T, B, m, n, q
@@ -633,3 +636,45 @@ def test_cost_helpers(rng):
     times = time_backward_forms([3, 4], B=2, n=3, m=2, q=2, repeats=1)
     assert set(times) == {"single sweep", "double sum", "per example"}
     assert all(len(v) == 2 and min(v) >= 0 for v in times.values())
+
+
+@pytest.mark.formula("eq-bptt-elman-all-grads", "eq-bptt-elman-sweep")
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_teaching_sweep_equals_the_library(rng, activation, shape):
+    """The dozen lines shown beside the box (bptt.double_sum.single_sweep) are the library's sweep:
+    the same δ_t as bptt.backprop.backward_through_time, the same five gradients as bptt.backward and
+    the same ∂L/∂h_0, for every activation and shape, with weighted losses."""
+    T, B, m, n, q = shape
+    params, X, Y, h0, w = problem(rng, T, B, m, n, q, weighted=True)
+    out = bptt.backward(params, X, Y, h0, activation, w)
+    dF = DF[activation](np.einsum("tbm,nm->tbn", X, params["W_hx"])
+                        + np.einsum("tbn,kn->tbk", out["H"][:-1], params["W_hh"]) + params["b_h"])
+    delta, grads, dh0 = single_sweep(X, out["H"], out["dO"], dF, params["W_hh"], params["W_qh"])
+    lib_delta, lib_dh0 = backward_through_time(params["W_hh"], dF, out["dO"] @ params["W_qh"])
+    np.testing.assert_allclose(delta, lib_delta, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(dh0, lib_dh0, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(delta, out["delta"], rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(dh0, out["dh0"], rtol=1e-10, atol=1e-13)
+    for key in params:
+        np.testing.assert_allclose(grads[key], out["grads"][key], rtol=1e-10, atol=1e-13, err_msg=key)
+
+
+def test_worked_case_by_hand():
+    """The worked case (one unit, T = 3): each δ_t redone as a calculator would, from the printed
+    columns W_qhᵀ ∂L/∂o_t and W_hhᵀ δ_{t+1}, and each gradient as a sum of three products."""
+    params, X, Y, h0 = se.library_arrays()
+    out = bptt.backward(params, X, Y, h0)
+    h = out["H"][:, 0, 0]
+    direct = (out["dO"][:, 0] @ params["W_qh"])[:, 0]
+    d, carry = {}, 0.0
+    for t in (3, 2, 1):
+        d[t] = (1 - h[t] ** 2) * (direct[t - 1] + carry)
+        carry = params["W_hh"][0, 0] * d[t]
+    np.testing.assert_allclose([d[1], d[2], d[3]], out["delta"][:, 0, 0], rtol=1e-12)
+    g = out["grads"]
+    x = X[:, 0, 0]
+    assert np.isclose(g["W_hh"][0, 0], sum(d[t] * h[t - 1] for t in (1, 2, 3)))
+    assert np.isclose(g["W_hx"][0, 0], sum(d[t] * x[t - 1] for t in (1, 2, 3)))
+    assert np.isclose(g["b_h"][0], sum(d.values()))
+    assert np.isclose(out["dh0"][0, 0], params["W_hh"][0, 0] * d[1])

@@ -41,7 +41,9 @@ def _tex_sci(x):
 PROSE_NUMBERS = {
     # values the text sets: a slider's ρ, Adam's learning rate, the 95 % chance threshold of the
     # experiment, the update-gate values of exercise 3
-    "given": {"0.5", "0.03", "95 %", "0.9", "0.99"},
+    "given": {"0.5", "0.03", "95 %", "0.9", "0.99",
+              # the weights and inputs of the case worked by hand (set in its table)
+              "0.3", "0.4", "0.8", "0.2", "0.1"},
     "held": {
         "0.993": lambda: f"{float(bptt.activations.sigmoid(np.array(5.0))):.3f}",          # σ(5)
         "0.6": lambda: f"{float(bptt.activations.sigmoid(np.array(5.0))) ** 80:.1f}",       # σ(5)^80
@@ -302,7 +304,8 @@ def test_the_checker_catches_a_wrong_lstm_gradient(rng):
 
 @pytest.mark.formula("eq-gated-lstm-gates", "eq-gated-lstm-candidate", "eq-gated-lstm-cell", "eq-gated-lstm-hidden",
                      "eq-gated-output", "eq-gated-stacked", "eq-gated-lstm-dh", "eq-gated-lstm-dc",
-                     "eq-gated-lstm-dgates", "eq-gated-lstm-delta", "eq-gated-lstm-dW")
+                     "eq-gated-lstm-dgates", "eq-gated-lstm-delta", "eq-gated-lstm-dW",
+                     "eq-gated-key-cell", "eq-gated-key-backward")
 @pytest.mark.parametrize("T,B,m,n,q", [(1, 1, 2, 3, 2), (5, 3, 2, 4, 3)])
 def test_lstm_matches_the_chapter_equations(rng, T, B, m, n, q):
     params = jiggle(lstm_init_params(m, n, q, seed=1), rng)
@@ -450,7 +453,7 @@ def test_carousel_identity_fails_when_the_output_gate_reads_h(rng):
     assert not np.allclose(out["dC"][0], out["dC"][T], rtol=1e-3)
 
 
-@pytest.mark.formula("eq-gated-cec-product")
+@pytest.mark.formula("eq-gated-cec-product", "eq-gated-key-path")
 def test_cell_path_is_the_product_of_forget_gates(rng):
     """With no recurrent weights the cell path is the only one: ∂L/∂c_k = (∏_{j>k} f_j) ⊙ ∂L/∂c_T."""
     T, B, m, n, q = 10, 3, 2, 4, 2
@@ -716,13 +719,17 @@ def test_explorable_has_few_frames_and_draws_extreme_settings_without_nan():
 # ----------------------------------------------------------------------------------------------
 
 CHAPTER = Path(__file__).resolve().parents[1] / "book" / "gated.md"
+# the chapter's sections of the two appendices
+APPENDIX = [CHAPTER.with_name("sources_gated.md"), CHAPTER.with_name("measured_gated.md")]
 MAX_CODE_LINE = 76     # the code column at 1280 px shows about 77 monospace characters
 
 
 def shown_code(text=None):
-    """(where, line) for every code line the chapter shows: its code cells (hidden ones too, a
-    reader can unfold them) and the library code it includes with ``literalinclude``."""
-    text = CHAPTER.read_text() if text is None else text
+    """(where, line) for every code line the chapter and its appendix sections show: their code
+    cells (hidden ones too, a reader can unfold them) and the library code they include with
+    ``literalinclude``."""
+    if text is None:
+        text = "\n".join(p.read_text() for p in [CHAPTER, *APPENDIX])
     out = []
     for k, cell in enumerate(re.findall(r"```\{code-cell\}[^\n]*\n(.*?)\n```", text, re.S)):
         out += [(f"code cell {k}", line) for line in cell.split("\n") if not line.startswith(":tags:")]
@@ -753,3 +760,41 @@ def test_the_code_line_scan_sees_cells_and_included_functions():
     assert sum(w.startswith("code cell") for w in where) >= 15
     fake = "```{code-cell} ipython3\n" + "x = 1  # " + "a" * 80 + "\n```\n"
     assert [len(l) for _, l in shown_code(fake)] == [89]
+
+
+# ----------------------------------------------------------------------------------------------
+# issue 12: the page's shape (the browser check measures heights; these hold the text)
+# ----------------------------------------------------------------------------------------------
+
+def test_key_result_box_comes_first_and_source_mentions_are_few():
+    text = CHAPTER.read_text()
+    box = text.index(":class: key-result")
+    assert box < text.index("\n## "), "the key-result box must precede the first section"
+    box_text = text[box:text.index("\n```\n", box)]
+    for label in ("eq-gated-key-cell", "eq-gated-key-backward", "eq-gated-key-path"):
+        assert f"({label})" in box_text
+    assert "**You need:**" in text[:box] and "## You should now be able to" in text
+    mentions = re.findall(r"[Ss]ource 00\d|00\d_[0-9a-f]{16}", text)
+    assert len(mentions) <= 5, mentions
+    assert ":class: warning" not in text          # corrections live in sources_gated.md
+    assert "(eq-gated-concat)" in APPENDIX[0].read_text()
+
+
+def test_worked_case_compares_with_the_library():
+    """The hand-worked LSTM (n = 1, T = 3) asserts its numbers against lstm_backward and lstm_grads."""
+    text = CHAPTER.read_text()
+    case = text[text.index("### A case worked by hand"):text.index("### The backward pass in NumPy")]
+    assert "lstm_backward(p, X, Y)" in case and "lstm_grads(p, X, Y)" in case
+    assert case.count("assert ") >= 4
+
+
+def test_worked_case_table_states_the_weights_the_cell_uses():
+    text = CHAPTER.read_text()
+    case = text[text.index("### A case worked by hand"):text.index("### The backward pass in NumPy")]
+    assert '{"i": (0.5, 0.2, 0.0), "f": (0.3, -0.1, 1.0),' in case
+    assert '"o": (0.4, 0.1, 0.0), "c": (0.8, 0.5, 0.0)}' in case
+    for row in ("| $W_{xg}$ | 0.5 | 0.3 | 0.4 | 0.8 |", "| $W_{hg}$ | 0.2 | $-0.1$ | 0.1 | 0.5 |",
+                "| $b_g$ | 0 | 1 | 0 | 0 |"):
+        assert row in case
+    assert "np.array([1.0, -1.0, 0.5])" in case and "np.array([0, 1, 0])" in case
+    assert "$x_1, x_2, x_3 = 1, -1, 0.5$" in case and "$y_1, y_2, y_3 = 0, 1, 0$" in case

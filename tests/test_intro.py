@@ -406,3 +406,43 @@ def test_intro_figures_fit_the_column_with_legible_text():
             fig = Figure(figsize=(w, h), layout="constrained")
             getattr(vi, name)(fig, **kw)
             assert smallest_text_pt(fig) >= MIN_PT, (name, kw)
+
+
+# -- the learner's path (issue 12): key box first, a case by hand, few mentions of the sources -------------
+
+SOURCE_MENTION = re.compile(r"[Ss]ource 00\d|00\d_[0-9a-f]{16}")
+
+
+def test_intro_opens_with_prerequisites_and_the_key_box_and_ends_with_outcomes():
+    text = (ROOT / "book" / "intro_rnn.md").read_text()
+    start = text.index(":class: key-result")
+    box = text[start:text.index("````\n", start)]
+    assert start < len(text) // 10, "the key-result box belongs at the top of the chapter"
+    assert "(eq-intro-elman)" in box and "(eq-intro-unroll)" in box
+    assert "**You need:**" in text[:start] and "## You should now be able to" in text
+    assert len(SOURCE_MENTION.findall(text)) <= 5, SOURCE_MENTION.findall(text)
+    appendix = (ROOT / "book" / "sources_intro_rnn.md").read_text()
+    labels = re.findall(r"\{ref\}`(?:[^`<]*<)?(intro-sources-[\w-]+)>?`", text)
+    assert len(labels) >= 3, labels
+    for label in labels:
+        assert f"({label})=" in appendix, label
+
+
+def test_the_one_unit_case_worked_by_hand():
+    """The chapter's forward table: one unit, T = 3, redone with scalars and math only."""
+    hand = {"W_hx": np.array([[1.0]]), "W_hh": np.array([[0.5]]), "b_h": np.zeros(1),
+            "W_qh": np.array([[1.0], [-1.0]]), "b_q": np.zeros(2)}
+    x, y = [1.0, 0.0, -1.0], [0, 0, 1]
+    h, total = 0.0, 0.0
+    H, O = bptt.forward(hand, np.array(x).reshape(3, 1, 1))
+    for t in (1, 2, 3):
+        z = 1.0 * x[t - 1] + 0.5 * h
+        h = math.tanh(z)
+        o = (h, -h)
+        p = [math.exp(v) / (math.exp(o[0]) + math.exp(o[1])) for v in o]
+        total += -math.log(p[y[t - 1]])
+        assert H[t, 0, 0] == pytest.approx(h) and O[t - 1, 0] == pytest.approx(o)
+    assert H[1, 0, 0] == pytest.approx(math.tanh(1.0))                          # h_1 = tanh 1
+    assert H[2, 0, 0] == pytest.approx(math.tanh(0.5 * math.tanh(1.0)))         # h_2 = tanh(h_1 / 2)
+    loss = bptt.bptt_grads(hand, np.array(x).reshape(3, 1, 1), np.array(y).reshape(3, 1))[0]
+    assert loss == pytest.approx(total)

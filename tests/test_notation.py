@@ -16,8 +16,9 @@ import bptt
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "book" / "notation.md"
 
-# Numbers in the prose of notation.md and index.md (tests/test_prose_numbers.py): none. Source 003's
-# weights sit in a display equation (held below), the Python version in inline code.
+# Numbers in the prose of notation.md, index.md and the appendix index pages, and of sources_notation.md
+# (tests/test_prose_numbers.py): none. Source 003's weights sit in a display equation on sources_notation.md
+# (held below), the Python version in inline code.
 PROSE_NUMBERS = {"given": set(), "held": {}}
 
 
@@ -256,3 +257,17 @@ def test_source_003_weighted_loss_is_the_book_loss_with_weights_on_the_per_step_
     assert bptt.bptt_grads(params, X, Y, weights=w)[0] == pytest.approx(0.1 * ell[0] + 0.1 * ell[1] + 0.8 * ell[2])
     # weights written on top of already weighted L_t = w_t ℓ_t would apply twice: a different number
     assert bptt.bptt_grads(params, X, Y, weights=w)[0] != pytest.approx(float(np.sum(w * (w * ell))))
+
+
+# -- the reference page keeps the book's notation; the sources' notation is in the appendix (issue 12) ---
+
+def test_the_concordance_and_the_warnings_about_the_sources_live_in_the_appendix():
+    text = PAGE.read_text()
+    appendix = (ROOT / "book" / "sources_notation.md").read_text()
+    assert "Concordance" not in text and "{ref}`notation-concordance`" in text
+    assert "(notation-concordance)=\n## Concordance of the sources" in appendix
+    assert appendix.count(":class: warning") == 7                      # every warning about the sources
+    assert len(re.findall(r"[Ss]ource 00\d|00\d_[0-9a-f]{16}", text)) <= 5
+    for heading in ("## The model", "## Derivatives", "**The one rule for the $+$.**", "**Layout.**",
+                    "## Formulas and code"):
+        assert heading in text, heading

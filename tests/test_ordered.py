@@ -468,3 +468,28 @@ def test_ordered_figures_fit_the_column_with_legible_text():
             FigureCanvasAgg(fig).draw()
             sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
             assert min(sizes) >= 7.0, (name, kw, min(sizes))              # 7 pt = 9.3 CSS px at dpi 96
+
+
+# -- the learner's path (issue 12): key box first, few mentions of the sources --------------------------
+
+def test_ordered_chapter_opens_with_werbos_rule_in_a_box_and_moves_source_notes_to_the_appendix():
+    import re
+    from pathlib import Path
+    book = Path(__file__).resolve().parents[1] / "book"
+    text = (book / "ordered_derivatives.md").read_text()
+    start = text.index(":class: key-result")
+    box = text[start:text.index("````\n", start)]
+    assert start < len(text) // 10 and "(eq-ordered-rule)" in box
+    assert "4, 16, 58, 136" in box and "4, 0, 2, 0" in box
+    # the box's numbers: ordered and direct derivatives of z_4, ..., z_1
+    A, e = source_system()
+    assert list(backward_sweep(A, e).grad[::-1]) == [4, 16, 58, 136] and list(e[::-1]) == [4, 0, 2, 0]
+    assert "**You need:**" in text[:start] and "## You should now be able to" in text
+    mentions = re.findall(r"[Ss]ource 00\d|00\d_[0-9a-f]{16}", text)
+    assert len(mentions) <= 5, mentions
+    appendix = (book / "sources_ordered_derivatives.md").read_text()
+    assert appendix.count("Correction to source 004") == 5
+    labels = re.findall(r"\{ref\}`(?:[^`<]*<)?(ordered-sources-[\w-]+)>?`", text)
+    assert len(labels) >= 2, labels
+    for label in labels:
+        assert f"({label})=" in appendix, label

@@ -26,12 +26,22 @@ from markdown_pages import blank_blocks, is_code
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
-# which test module accounts for which page
-MODULE = {
+# which test module accounts for which page; an appendix section (sources_<chapter>,
+# measured_<chapter>) is accounted for by its chapter's module
+CHAPTER_MODULE = {
     "index": "test_notation", "notation": "test_notation", "intro_rnn": "test_intro",
     "ordered_derivatives": "test_ordered", "bptt_elman": "test_bptt_elman", "rtrl": "test_rtrl",
     "truncation": "test_truncation", "vanishing": "test_vanishing", "gated": "test_gated",
+    "appendix_sources": "test_notation", "appendix_measured": "test_notation",
 }
+
+
+class _Modules(dict):
+    def __missing__(self, page):
+        return CHAPTER_MODULE[page.split("_", 1)[1] if page.startswith(("sources_", "measured_")) else page]
+
+
+MODULE = _Modules()
 PAGES = sorted(p for p in (ROOT / "book").glob("*.md") if p.stem != "bibliography")
 
 # a number a reader is told: 64.5, 0.55, 1.9e-6, 2.7 \times 10^{-5}, 88 %, 88\%

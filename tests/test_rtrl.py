@@ -1,6 +1,7 @@
 """RTRL, its streaming API, UORO and SnAp-1: equal to BPTT where they must be, unbiased or exact where
 they claim to be, constant memory in T, and the chapter's displayed formulas held to the code."""
 import re
+import re as _re_mod
 
 import numpy as np
 import pytest
@@ -568,13 +569,14 @@ def test_draw_costs_reports_the_fitted_slopes():
 
 def test_rtrl_code_fits_the_column():
     """Code cells and the functions shown with literalinclude."""
-    assert long_code_lines(chapter("rtrl")) == []
+    assert [l for pg in ("rtrl", "sources_rtrl", "measured_rtrl")
+            for l in long_code_lines(chapter(pg))] == []
 
 
 def test_rtrl_figures_fit_the_column_and_are_legible():
     from matplotlib.figure import Figure
 
-    size = check_figure_sizes(chapter("rtrl"))
+    size = check_figure_sizes(_pages())
     rng = np.random.default_rng(0)
     curves = {name: (rng.uniform(0.01, 0.7, 300), dict(color=c)) for name, c in
               (("RTRL, every step", "C0"), ("BPTT, windows of 8", "C1"), ("BPTT, windows of 2", "C1"),
@@ -606,7 +608,7 @@ def test_rtrl_figures_fit_the_column_and_are_legible():
 
 
 def test_rtrl_totals_carry_the_plus():
-    text = chapter("rtrl")
+    text = _pages()
     assert _plain_total_derivatives(text) == []
     # per-step loss gradients with respect to parameters are totals (only ∂L/∂θ may drop the +)
     assert not re.search(r"\\partial L_[tT1]/\\partial\\theta|\\frac\{\\partial L_t\}\{\\partial "
@@ -616,10 +618,10 @@ def test_rtrl_totals_carry_the_plus():
 
 
 def test_rtrl_makes_no_claim_it_does_not_show():
-    text = chapter("rtrl")
+    text = _pages()
     assert "in our trials" not in text.lower()
     assert not re.search(r"cubic in \$n\$", text)                   # the measurement is glued instead
-    assert "{glue:text}`rtrl-slope-mem-n" in text
+    assert "{glue:text}`rtrl-slope-mem-n" in chapter("measured_rtrl")
     assert not re.search(r"SnAp-1's estimate sits close", text)
 
 
@@ -636,4 +638,57 @@ PROSE_NUMBERS = {
 
 
 def test_rtrl_prose_numbers_are_glued_or_held():
-    check_prose_numbers(chapter("rtrl"), PROSE_NUMBERS)
+    for page in ("rtrl", "sources_rtrl", "measured_rtrl"):
+        check_prose_numbers(chapter(page), PROSE_NUMBERS, partial=True)
+    check_prose_numbers(_pages(), PROSE_NUMBERS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 12: the key box, the case worked by hand, the source commentary and timings in the appendix.
+
+
+def _pages():
+    """The chapter and its two appendix sections, front matter dropped (it is not prose)."""
+    texts = [chapter(p) for p in ("rtrl", "sources_rtrl", "measured_rtrl")]
+    return "\n".join(_re_mod.sub(r"\A---\n.*?\n---\n", "", t, flags=_re_mod.S) for t in texts)
+
+
+def test_worked_case_one_unit_three_steps_by_hand():
+    """The chapter's case: n = m = 1, W_hx = 1, W_hh = 1/2, W_qh = (1, -1), x = (1, 1/2, -1),
+    y = (0, 1, 0). The scalar recursion P_t = f'(z_t)(W_hh P_{t-1} + h_{t-1}) (and x_t, 1 for W_hx,
+    b_h), summed with ∂L_t/∂h_t, gives bptt_grads' gradient; rtrl_step carries the same P_t."""
+    p1 = {"W_hx": np.array([[1.0]]), "W_hh": np.array([[0.5]]), "b_h": np.array([0.0]),
+          "W_qh": np.array([[1.0], [-1.0]]), "b_q": np.array([0.0, 0.0])}
+    X1, Y1 = np.array([1.0, 0.5, -1.0]).reshape(3, 1, 1), np.array([0, 1, 0]).reshape(3, 1)
+    state = rtrl_init(p1, B=1)
+    h, P, total = 0.0, {"W_hh": 0.0, "W_hx": 0.0, "b_h": 0.0}, {"W_hh": 0.0, "W_hx": 0.0, "b_h": 0.0}
+    for t in range(3):
+        x = X1[t, 0, 0]
+        z = x + 0.5 * h
+        d = 1 - np.tanh(z) ** 2
+        P = {"W_hh": d * (0.5 * P["W_hh"] + h), "W_hx": d * (0.5 * P["W_hx"] + x), "b_h": d * (0.5 * P["b_h"] + 1)}
+        h = np.tanh(z)
+        yhat = np.exp([h, -h]) / np.exp([h, -h]).sum()
+        dL_dh = (yhat - np.eye(2)[Y1[t, 0]]) @ np.array([1.0, -1.0])
+        state, _, g_t = rtrl_step(p1, state, X1[t], Y1[t])
+        for k in P:
+            assert state.P[k].item() == pytest.approx(P[k], rel=1e-13)
+            assert g_t[k].item() == pytest.approx(dL_dh * P[k], rel=1e-12)
+            total[k] += dL_dh * P[k]
+    _, g = bptt.bptt_grads(p1, X1, Y1)
+    for k in total:
+        assert g[k].item() == pytest.approx(total[k], rel=1e-12)
+
+
+def test_rtrl_source_commentary_and_timings_are_in_the_appendix():
+    text = chapter("rtrl")
+    assert len(re.findall(r"[Ss]ource 00\d|00\d_[0-9a-f]{16}", text)) <= 5
+    assert ":class: warning" not in text and chapter("sources_rtrl").count(":class: warning") == 2
+    for label in ("eq-rtrl-row", "eq-rtrl-row-grad"):
+        assert f"$$ ({label})" in chapter("sources_rtrl")
+    assert "measure_time" not in text and "measure_time(" in chapter("measured_rtrl")
+    assert "{doc}`measured_rtrl`" in text
+    box = text.index(":class: key-result")
+    assert box < text.index("## What RTRL carries")
+    assert text.index("$$ (eq-rtrl-sensitivity)") > box and text.index("$$ (eq-rtrl-grad)") > box
+    assert "You need" in text and "You should now be able to" in text

@@ -16,7 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ["index", "notation", "intro_rnn", "ordered_derivatives", "bptt_elman", "rtrl", "truncation", "vanishing",
-            "gated", "bibliography"]
+            "gated", "bibliography", "appendix_sources", "appendix_measured"]
+CHAPTERS += [f"{kind}_{c}" for kind in ("sources", "measured") for c in CHAPTERS[1:9]]
 
 
 def main():
@@ -27,9 +28,17 @@ def main():
     page = Path(args.page).with_suffix("")
     rel = page.resolve().relative_to(ROOT).as_posix()
     out = Path(args.out or f"/tmp/jb-{page.name}")
-    chapters = [c for c in ("book/notation", rel, "book/bibliography") if c != "book/index"]
+    chapters = [c for c in ("book/notation", rel) if c != "book/index"]
     chapters = list(dict.fromkeys(chapters))
+    # the chapter's sections of the two appendices, when it has them (and always the notation page's)
+    appendix = {"book/appendix_sources": [f"book/sources_{Path(c).name}" for c in chapters],
+                "book/appendix_measured": [f"book/measured_{Path(c).name}" for c in chapters]}
     toc = "format: jb-book\nroot: book/index\nchapters:\n" + "".join(f"  - file: {c}\n" for c in chapters)
+    for index, sections in appendix.items():
+        sections = [s for s in sections if (ROOT / f"{s}.md").exists()]
+        if sections:
+            toc += f"  - file: {index}\n    sections:\n" + "".join(f"      - file: {s}\n" for s in sections)
+    toc += "  - file: book/bibliography\n"
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as fh:
         fh.write(toc)
     jb = Path(sys.executable).with_name("jupyter-book")

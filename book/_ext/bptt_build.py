@@ -84,6 +84,8 @@ def offer_ipynb(app, pagename, templatename, context, doctree):
 # (pattern, replacement) applied to every written page, see 5. above
 ACCESSIBLE_NAMES = [
     (re.compile(r'<summary aria-label="Toggle hidden content">'), "<summary>"),
+    # the sidebar's expander of a page with sections is an icon only (axe: summary-name)
+    (re.compile(r'<summary>(<span class="toctree-toggle")'), r'<summary aria-label="Show or hide its sections">\1'),
     (re.compile(r'(<i class="theme-switch [^"]*" data-mode="\w+")\s+title="[^"]*"'), r"\1"),
     (re.compile(r'(<button class="btn search-button-field [^"]*" title="Search") aria-label="Search"'), r"\1"),
     # the bibliography: docutils marks it role="list" with entries role="doc-biblioentry" (a role

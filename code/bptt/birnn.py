@@ -100,9 +100,9 @@ def birnn_grads(params, X, Y, h0_fwd=None, h0_bwd=None,
                 activation="tanh", weights=None):
     """Loss and gradients of the bidirectional RNN: (loss, grads).
 
-    X: (T, B, m); Y: (T, B) integer targets; h0_fwd, h0_bwd: (B, n) or
-    None; weights: (T,) or None. grads is keyed like params. Each chain
-    is swept back in its own time direction.
+    X: (T, B, m); Y: (T, B) integer targets; h0_fwd, h0_bwd: (B, n)
+    or None; weights: (T,) or None. grads is keyed like params. Each
+    chain is swept back in its own time direction.
     """
     p, X, h0_fwd, h0_bwd = check_birnn(params, X, h0_fwd, h0_bwd,
                                        activation)
@@ -112,11 +112,12 @@ def birnn_grads(params, X, Y, h0_fwd=None, h0_bwd=None,
     H_fwd, H_bwd, O = _forward(p, X, h0_fwd, h0_bwd, activation)
     loss, dO = output_errors(O, Y, w)
     grads = {"b_q": dO.sum(axis=(0, 1))}
-    chains = (("fwd", X, H_fwd, dO),            # swept back from t = T
+    chains = (("fwd", X, H_fwd, dO),         # swept back from t = T
               ("bwd", X[::-1], H_bwd[::-1], dO[::-1]))   # from t = 1
     for d, Xd, Hd, dOd in chains:
         dH_out = dOd @ p[f"W_qh_{d}"]           # W_qhᵀ ∂L/∂o_t
-        _, _, g = elman_sweep(chain(p, d), Xd, Hd, dH_out, activation)
+        _, _, g = elman_sweep(chain(p, d), Xd, Hd, dH_out,
+                              activation)
         grads.update({f"{k}_{d}": v for k, v in g.items()})
         # Σ_t ∂L/∂o_t h_tᵀ
         grads[f"W_qh_{d}"] = np.einsum("tbq,tbn->qn", dOd, Hd[1:])

@@ -124,3 +124,28 @@ def one_path_grads(params, X, Y, h0=None, activation="tanh", weights=None):
         "b_q": dO.reshape(T * B, q).sum(axis=0),
     }
     return loss, grads
+
+
+def single_sweep(X, H, dO, dF, W_hh, W_qh):
+    """BPTT in a dozen lines: the sweep and the five gradients, book names.
+
+    X (T, B, m), H (T+1, B, n) with H[0] = h_0, dO = ∂L/∂o_t (T, B, q),
+    dF = f'(z_t) (T, B, n). Rows are examples, so a column W_hhᵀ δ
+    is ``delta @ W_hh``. Returns (delta (T, B, n), grads, dh0 (B, n)).
+    A test holds it equal to bptt.backprop.backward_through_time.
+    """
+    T = len(X)
+    delta = np.zeros(dF.shape)
+    carry = np.zeros(dF.shape[1:])           # W_hhᵀ δ_{T+1} = 0
+    for t in range(T, 0, -1):                # t = T, ..., 1
+        dh = dO[t-1] @ W_qh + carry          # ∂⁺L/∂h_t
+        delta[t-1] = dF[t-1] * dh            # δ_t = D_t ∂⁺L/∂h_t
+        carry = delta[t-1] @ W_hh            # W_hhᵀ δ_t, for step t-1
+    grads = {
+        "W_hx": sum(delta[t].T @ X[t] for t in range(T)),
+        "W_hh": sum(delta[t].T @ H[t] for t in range(T)),
+        "b_h": delta.sum(axis=(0, 1)),
+        "W_qh": sum(dO[t].T @ H[t+1] for t in range(T)),
+        "b_q": dO.sum(axis=(0, 1)),
+    }
+    return delta, grads, carry               # carry = ∂L/∂h_0

@@ -99,10 +99,10 @@ def gru_backward(params, X, Y, h0=None, weights=None):
     for t in range(T, 0, -1):
         s, h_prev, r, z = t - 1, H[t - 1], R[t - 1], Z[t - 1]
         h_tilde = H_tilde[t - 1]
-        dh = dH[t]                    # g_t, complete once step t+1 is done
+        dh = dH[t]                    # g_t, complete after step t+1
         d_h[s] = dh * (1.0 - z) * (1.0 - h_tilde ** 2)     # δ^h_t
         d_z[s] = dh * (h_prev - h_tilde) * z * (1.0 - z)   # δ^z_t
-        d_rh = d_h[s] @ p["W_hh"]     # W_hhᵀ δ^h_t = ∂⁺L/∂(r_t ⊙ h_{t-1})
+        d_rh = d_h[s] @ p["W_hh"]     # = ∂⁺L/∂(r_t ⊙ h_{t-1})
         d_r[s] = d_rh * h_prev * r * (1.0 - r)             # δ^r_t
         dH[t - 1] += (dh * z + d_rh * r   # the leaky path, the candidate
                       + d_r[s] @ p["W_hr"]                 # and the two

@@ -146,13 +146,13 @@ def stacked_grads(X, H, dO, delta):
 
 
 def lstm_backward(params, X, Y, h0=None, c0=None, weights=None):
-    """Forward and backward pass of the LSTM, returning every intermediate.
+    """Forward and backward pass of the LSTM, keeping every array.
 
     X: (T, B, m), Y: (T, B) integer targets, h0, c0: (B, n) or None,
-    weights: (T,) or None. Returns the dict of :func:`lstm_forward` plus
-    loss (float), dO (T, B, q) = ∂L/∂o_t, delta (T, B, 4n) = δ^g_t
-    stacked as i, f, o, c, dH and dC (T+1, B, n) = ∂⁺L/∂h_t and
-    ∂⁺L/∂c_t (index 0: ∂L/∂h_0 and ∂⁺L/∂c_0), and grads.
+    weights: (T,) or None. Returns the dict of :func:`lstm_forward`
+    plus loss (float), dO (T, B, q) = ∂L/∂o_t, delta (T, B, 4n) =
+    δ^g_t stacked as i, f, o, c, dH and dC (T+1, B, n) = ∂⁺L/∂h_t
+    and ∂⁺L/∂c_t (index 0: ∂L/∂h_0 and ∂⁺L/∂c_0), and grads.
     """
     p, X, h0, c0 = check_lstm(params, X, h0, c0)
     T, B, m = X.shape
@@ -165,14 +165,14 @@ def lstm_backward(params, X, Y, h0=None, c0=None, weights=None):
     W_x, W_h, b = stack(p)
     dH, dC = np.zeros((T + 1, B, n)), np.zeros((T + 1, B, n))
     delta = np.empty((T, B, 4 * n))
-    dH[1:] = dO @ p["W_qh"]        # W_qhᵀ ∂L/∂o_t: each step's output term
-    carry = np.zeros((B, n))       # f_{t+1} ⊙ ∂⁺L/∂c_{t+1}, 0 after step T
+    dH[1:] = dO @ p["W_qh"]    # W_qhᵀ ∂L/∂o_t: the output terms
+    carry = np.zeros((B, n))   # f_{t+1} ⊙ ∂⁺L/∂c_{t+1}
     for t in range(T, 0, -1):
         gates = (fw["I"][t - 1], fw["F"][t - 1],
                  fw["O_gate"][t - 1], fw["C_tilde"][t - 1])
         dC[t], delta[t - 1], carry = cell_backward(
             dH[t], carry, C[t - 1], C[t], *gates)
-        dH[t - 1] += delta[t - 1] @ W_h    # Σ_g W_hgᵀ δ^g_t, into h_{t-1}
+        dH[t - 1] += delta[t - 1] @ W_h  # Σ_g W_hgᵀ δ^g_t
     dC[0] = carry
     grads = stacked_grads(X, H, dO, delta)
     return {**fw, "loss": loss, "dO": dO, "delta": delta, "dH": dH,

@@ -678,3 +678,19 @@ def test_worked_case_by_hand():
     assert np.isclose(g["W_hx"][0, 0], sum(d[t] * x[t - 1] for t in (1, 2, 3)))
     assert np.isclose(g["b_h"][0], sum(d.values()))
     assert np.isclose(out["dh0"][0, 0], params["W_hh"][0, 0] * d[1])
+
+
+def test_error_heatmaps_share_one_colour_scale_across_settings():
+    """Issue 12: ρ = 0.5 and 0.9 must not look the same; every frame uses the same colour limits."""
+    from matplotlib.figure import Figure
+
+    from bptt.viz.bptt_elman import draw_error_heatmaps
+
+    limits = set()
+    for rho, T in ((0.5, 20), (0.9, 20), (2.0, 40)):
+        fig = Figure(figsize=(7.1, 5.6))
+        draw_error_heatmaps(fig, rho=rho, T=T, activation="tanh")
+        state = fig._bptt_heatmaps                     # the two coloured panels' images
+        for key in ("delta", "contrib"):
+            limits.add(tuple(round(v, 9) for v in state[key][0].get_clim()))
+    assert len(limits) == 1, f"each setting rescales the colours: {sorted(limits)}"

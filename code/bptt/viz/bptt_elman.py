@@ -77,22 +77,20 @@ def error_heatmap_data(rho, T, activation, n=16, m=4, q=4, B=4, seed=0):
     return delta_norms, contrib_norms, step_norms, total_norm
 
 
-def _log_triangle(values, decades=16.0):
+# one colour scale for every setting of the explorable (log10 of a norm), so that two settings
+# can be compared by colour; values beyond it take the colour of its end
+LOG_LIMITS = (-16.0, 12.0)
+
+
+def _log_triangle(values, limits=LOG_LIMITS):
     """(log10 of the positive entries, masked elsewhere; mask of exact zeros; colour limits).
 
-    NaN entries (k > t) stay masked; colours span at most ``decades`` below the largest value.
+    NaN entries (k > t) stay masked; the logs are clipped to ``limits``, the same for every call.
     """
     lower = np.isfinite(values)
     positive = lower & (values > 0)
     logs = np.full(values.shape, np.nan)
-    logs[positive] = np.log10(values[positive])
-    if positive.any():
-        hi = float(logs[positive].max())
-        lo = max(float(logs[positive].min()), hi - decades)
-        logs[positive] = np.maximum(logs[positive], lo)
-        limits = (lo, max(hi, lo + 1.0))
-    else:
-        limits = (0.0, 1.0)
+    logs[positive] = np.clip(np.log10(values[positive]), *limits)
     return np.ma.masked_invalid(logs), lower & ~positive, limits
 
 

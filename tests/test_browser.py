@@ -377,6 +377,8 @@ FIGURES_JS = r"""() => {
 # MathJax's output is 80 % of a chapter's elements and made axe take a minute a page; it is
 # replaced by its text first (the formulas' own accessibility is MathJax's assistive MathML).
 AXE_JS = r"""async (options) => {
+  // a just-opened hidden cell fades in (MyST-NB's 0.3 s animation): judge its colours at the end
+  for (const a of document.getAnimations()) a.finish();
   for (const m of document.querySelectorAll("mjx-container"))
     m.replaceWith(document.createTextNode(m.textContent.slice(0, 20) || "x"));
   const result = await axe.run(document, options);

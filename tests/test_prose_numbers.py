@@ -30,18 +30,21 @@ TESTS = ROOT / "tests"
 # measured_<chapter>) is accounted for by its chapter's module
 CHAPTER_MODULE = {
     "index": "test_notation", "notation": "test_notation", "intro_rnn": "test_intro",
-    "ordered_derivatives": "test_ordered", "bptt_elman": "test_bptt_elman", "rtrl": "test_rtrl",
-    "truncation": "test_truncation", "vanishing": "test_vanishing", "gated": "test_gated",
+    "ordered_derivatives": "test_ordered", "bptt_elman": "test_bptt_elman", "bptt_jordan": "test_jordan",
+    "rtrl": "test_rtrl", "truncation": "test_truncation", "checkpointing": "test_checkpointing", "vanishing": "test_vanishing", "gated": "test_gated",
     "appendix_sources": "test_notation", "appendix_measured": "test_notation",
 }
 
 
-class _Modules(dict):
-    def __missing__(self, page):
-        return CHAPTER_MODULE[page.split("_", 1)[1] if page.startswith(("sources_", "measured_")) else page]
+def module_of(page):
+    """The test module that accounts for the numbers of ``page`` (a file stem in book/)."""
+    if page.startswith(("sources_", "measured_")):
+        page = page.split("_", 1)[1]
+    if page.startswith("practice"):
+        return "test_practice_pages"
+    return CHAPTER_MODULE[page]
 
 
-MODULE = _Modules()
 PAGES = sorted(p for p in (ROOT / "book").glob("*.md") if p.stem != "bibliography")
 
 # a number a reader is told: 64.5, 0.55, 1.9e-6, 2.7 \times 10^{-5}, 88 %, 88\%
@@ -89,10 +92,10 @@ def numbers(text):
 
 def registry(page):
     """The PROSE_NUMBERS of the test module accounting for ``page`` (empty if it has none)."""
-    path = TESTS / f"{MODULE[page]}.py"
+    path = TESTS / f"{module_of(page)}.py"
     if not path.exists():
         return {"given": set(), "held": {}}
-    spec = importlib.util.spec_from_file_location(f"_prose_numbers_{MODULE[page]}", path)
+    spec = importlib.util.spec_from_file_location(f"_prose_numbers_{module_of(page)}", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     reg = getattr(mod, "PROSE_NUMBERS", {})
@@ -105,16 +108,16 @@ def test_every_stated_number_is_glued_or_held(path):
     loose = [f"{path.name}:{line}: {lit}" for line, lit in numbers(path.read_text())
              if lit not in reg["given"] and lit not in reg["held"]]
     assert not loose, (f"numbers in the prose that are neither glued from a cell ({{glue:text}}) nor listed in "
-                       f"PROSE_NUMBERS of tests/{MODULE[path.stem]}.py:\n" + "\n".join(loose))
+                       f"PROSE_NUMBERS of tests/{module_of(path.stem)}.py:\n" + "\n".join(loose))
 
 
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: p.stem)
 def test_held_numbers_are_recomputed_and_present(path):
     reg = registry(path.stem)
-    sharing = [p for p in PAGES if MODULE[p.stem] == MODULE[path.stem]]     # index and notation share one
+    sharing = [p for p in PAGES if module_of(p.stem) == module_of(path.stem)]     # index and notation share one
     stated = {lit for p in sharing for _, lit in numbers(p.read_text())}
     stale = sorted((set(reg["given"]) | set(reg["held"])) - stated)
-    assert not stale, (f"PROSE_NUMBERS of tests/{MODULE[path.stem]}.py lists numbers "
+    assert not stale, (f"PROSE_NUMBERS of tests/{module_of(path.stem)}.py lists numbers "
                        f"{', '.join(p.name for p in sharing)} no longer state: {stale}")
     wrong = {lit: fn() for lit, fn in reg["held"].items() if fn() != lit}
     assert not wrong, f"{path.name} states numbers the library no longer gives (text -> recomputed): {wrong}"

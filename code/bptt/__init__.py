@@ -23,6 +23,7 @@ from .snap import snap1_grads
 from .tasks import chance_loss, delayed_recall
 from .truncation import randomized_truncation_grads, truncated_grads
 from .uoro import uoro_grads
+from . import practice  # noqa: E402  (bptt.practice.check: the practice pages' checker)
 
 __all__ = [
     # the Elman network and its gradient

@@ -31,6 +31,10 @@ def main():
     rel = page.resolve().relative_to(ROOT).as_posix()
     out = Path(args.out or f"/tmp/jb-{page.name}")
     chapters = [c for c in ("book/notation", rel) if c != "book/index"]
+    if page.name.startswith("practice_"):
+        # a practice page cites the chapter's equations ({eq}), which resolve only if it is built
+        named = re.findall(r"\{doc\}`(?:[^`<]*<)?([a-z_]+)>?`", (ROOT / f"{rel}.md").read_text())
+        chapters[1:1] = [f"book/{c}" for c in dict.fromkeys(named) if (ROOT / f"book/{c}.md").exists()]
     chapters = list(dict.fromkeys(chapters))
     # the chapter's sections of the two appendices, when it has them (and always the notation page's)
     appendix = {"book/appendix_sources": [f"book/sources_{Path(c).name}" for c in chapters],

@@ -5,9 +5,11 @@
    (kernel-free) face of every explorable figure only when the book is built.
 2. Offers each chapter's executed notebook (.ipynb), with its outputs, from the page's download
    menu. The theme does this only when a launch service (Binder, JupyterHub...) is configured;
-   this book has none. MyST-NB 1.4 writes jupyter_execute/<page>.ipynb from the notebook it read,
-   which has outputs only when the build executed it: after a prose-only edit the outputs come
-   from the execution cache and the file it writes has none. The outputs are merged back from
+   this book has none. Cells tagged ``solution`` (the practice pages' reference solutions) are
+   left out of the offered copy, so a reader downloads the exercise, not its answer.
+   MyST-NB 1.4 writes jupyter_execute/<page>.ipynb from the notebook it read, which has outputs
+   only when the build executed it: after a prose-only edit the outputs come from the execution
+   cache and the file it writes has none. The outputs are merged back from
    the cache here, into jupyter_execute/ and into the offered copy.
 3. Drops repeated <script> entries: Sphinx 7.4 lists sphinx-thebe's inline script twice (file
    name None and ''), so every page declared `const THEBE_JS_URL` twice: a SyntaxError in the console.
@@ -65,6 +67,20 @@ def with_cached_outputs(app, nb):
     return merged
 
 
+def without_solutions(nb):
+    """``nb`` without its cells tagged ``solution`` (a copy), or None if it has none.
+
+    The practice pages mark their reference solution so (a markdown cell opened by
+    ``+++ {"tags": ["solution"]}``): the page shows it, the notebook a reader downloads does not.
+    """
+    keep = [cell for cell in nb.cells if "solution" not in cell.get("metadata", {}).get("tags", [])]
+    if len(keep) == len(nb.cells):
+        return None
+    out = nbformat.from_dict(nb)
+    out.cells = keep
+    return out
+
+
 def offer_ipynb(app, pagename, templatename, context, doctree):
     """Offer jupyter_execute/<page>.ipynb, outputs included, next to the page's sources."""
     executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
@@ -78,6 +94,9 @@ def offer_ipynb(app, pagename, templatename, context, doctree):
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(executed, target)
+    offered = without_solutions(nbformat.read(target, as_version=4))
+    if offered is not None:
+        nbformat.write(offered, target)
     context["ipynb_source"] = f"{pagename}.ipynb"   # read by the theme's download buttons (priority 501)
 
 

@@ -25,6 +25,8 @@ CONTRACT = {
     "lstm_grads": ["params", "X", "Y", "h0", "c0"],
     "gru_init_params": ["n_in", "n_hidden", "n_out", "seed"],
     "gru_grads": ["params", "X", "Y", "h0"],
+    "checkpointed_grads": ["params", "X", "Y", "h0", "activation", "weights",
+                           "slots", "schedule"],
 }
 
 

@@ -4,9 +4,11 @@ The numerical modules import only NumPy; SymPy derivations live in :mod:`bptt.sy
 plotting and explorable figures in :mod:`bptt.viz`, which import the numerical modules.
 Every gradient routine returns ``(loss, grads)`` with ``grads`` keyed like ``params``.
 """
+from . import practice  # bptt.practice.check: the practice pages' checker
 from .activations import DERIVATIVE_BOUND, df, df_from_h, f
 from .backprop import backward, bptt_grads
 from .birnn import birnn_forward, birnn_grads, birnn_init_params
+from .checkpoint import checkpointed_grads
 from .double_sum import double_sum_grads, per_loss_deltas
 from .elman import forward
 from .gradcheck import check_grads, directional_check, numeric_grads
@@ -23,7 +25,6 @@ from .snap import snap1_grads
 from .tasks import chance_loss, delayed_recall
 from .truncation import randomized_truncation_grads, truncated_grads
 from .uoro import uoro_grads
-from . import practice  # noqa: E402  (bptt.practice.check: the practice pages' checker)
 
 __all__ = [
     # the Elman network and its gradient
@@ -35,11 +36,13 @@ __all__ = [
     # other ways to the same gradient, and approximations to it
     "backward_sweep", "forward_sweep", "double_sum_grads", "per_loss_deltas",
     "rtrl_grads", "rtrl_init", "rtrl_step", "uoro_grads", "snap1_grads",
-    "truncated_grads", "randomized_truncation_grads",
+    "truncated_grads", "randomized_truncation_grads", "checkpointed_grads",
     # other architectures
     "jordan_init_params", "jordan_forward", "jordan_grads",
     "lstm_init_params", "lstm_forward", "lstm_grads", "gru_init_params", "gru_forward", "gru_grads",
     "peephole_init_params", "peephole_forward", "peephole_grads", "birnn_init_params", "birnn_forward", "birnn_grads",
+    # practice: the checker of the practice pages
+    "practice",
     # training
     "delayed_recall", "chance_loss", "sgd_step", "clip_global_norm", "clip_elementwise", "global_norm",
 ]

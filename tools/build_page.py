@@ -31,6 +31,8 @@ def main():
     rel = page.resolve().relative_to(ROOT).as_posix()
     out = Path(args.out or f"/tmp/jb-{page.name}")
     chapters = [c for c in ("book/notation", rel) if c != "book/index"]
+    if rel == "book/bptt_elman":
+        chapters.append("book/bptt_jordan")          # its optional section, which it cites
     if page.name.startswith("practice_"):
         # a practice page cites the chapter's equations ({eq}), which resolve only if it is built
         named = re.findall(r"\{doc\}`(?:[^`<]*<)?([a-z_]+)>?`", (ROOT / f"{rel}.md").read_text())

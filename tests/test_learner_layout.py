@@ -17,7 +17,8 @@ from test_browser import serve
 
 pytestmark = pytest.mark.book
 
-CHAPTERS = ["intro_rnn", "ordered_derivatives", "bptt_elman", "rtrl", "truncation", "vanishing", "gated"]
+CHAPTERS = ["intro_rnn", "ordered_derivatives", "bptt_elman", "rtrl", "truncation", "checkpointing", "vanishing",
+            "gated"]
 MAX_HEIGHT_PX = 16_000
 KEY_BOX_BY = 0.20
 MAX_SOURCE_MENTIONS = 5

@@ -4,7 +4,6 @@ Finite differences for every gradient; column-vector reference implementations w
 chapter's equations (independent of the library's stacked, row-layout code); SymPy Jacobians held
 to finite differences of the NumPy forward passes; the constant-error-carousel identity.
 """
-import ast
 import math
 import re
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy as sp
+from page_checks import code_blocks, long_code_lines, pages
 
 import bptt
 from bptt.adam import adam_init, adam_step
@@ -721,45 +721,20 @@ def test_explorable_has_few_frames_and_draws_extreme_settings_without_nan():
 CHAPTER = Path(__file__).resolve().parents[1] / "book" / "gated.md"
 # the chapter's sections of the two appendices
 APPENDIX = [CHAPTER.with_name("sources_gated.md"), CHAPTER.with_name("measured_gated.md")]
-MAX_CODE_LINE = 76     # the code column at 1280 px shows about 77 monospace characters
-
-
-def shown_code(text=None):
-    """(where, line) for every code line the chapter and its appendix sections show: their code
-    cells (hidden ones too, a reader can unfold them) and the library code they include with
-    ``literalinclude``."""
-    if text is None:
-        text = "\n".join(p.read_text() for p in [CHAPTER, *APPENDIX])
-    out = []
-    for k, cell in enumerate(re.findall(r"```\{code-cell\}[^\n]*\n(.*?)\n```", text, re.S)):
-        out += [(f"code cell {k}", line) for line in cell.split("\n") if not line.startswith(":tags:")]
-    for block in re.findall(r"```\{literalinclude\} ([^\n]+)\n(.*?)```", text, re.S):
-        path, opts = CHAPTER.parent / block[0].strip(), dict(re.findall(r":([\w-]+):\s*(.*)", block[1]))
-        source = path.read_text()
-        if "pyobject" in opts:
-            node = next(n for n in ast.walk(ast.parse(source))
-                        if isinstance(n, ast.FunctionDef) and n.name == opts["pyobject"])
-            lines = source.split("\n")[node.lineno - 1 - len(node.decorator_list):node.end_lineno]
-        else:
-            lines = source.split("\n")
-            start = next(i for i, l in enumerate(lines) if opts["start-at"] in l)
-            end = next(i for i, l in enumerate(lines) if i >= start and opts["end-at"] in l)
-            lines = [l[int(opts.get("dedent", 0)):] for l in lines[start:end + 1]]
-        out += [(f"{block[0].strip()}:{opts.get('pyobject', opts.get('start-at'))}", l) for l in lines]
-    return out
 
 
 def test_no_code_line_the_reader_sees_is_wider_than_the_column():
-    long = [f"{where}: {len(line)} chars: {line}" for where, line in shown_code() if len(line) > MAX_CODE_LINE]
+    """Code cells (hidden ones too: a reader can unfold them) and included library code."""
+    long = long_code_lines(pages("gated", "sources_gated", "measured_gated"))
     assert not long, "code lines that scroll sideways at 1280 px:\n" + "\n".join(long)
 
 
 def test_the_code_line_scan_sees_cells_and_included_functions():
-    where = {w.split(":")[0] for w, _ in shown_code()}
-    assert {"../code/bptt/lstm.py", "../code/bptt/gru.py", "../code/bptt/birnn.py"} <= where
-    assert sum(w.startswith("code cell") for w in where) >= 15
+    shown = "\n".join(code_blocks(pages("gated", "sources_gated", "measured_gated")))
+    for included in ("def cell_backward(", "def lstm_backward(", "def birnn_grads(", 'd_z[s] @ p["W_hz"])'):
+        assert included in shown, included
     fake = "```{code-cell} ipython3\n" + "x = 1  # " + "a" * 80 + "\n```\n"
-    assert [len(l) for _, l in shown_code(fake)] == [89]
+    assert [len(line) for line in long_code_lines(fake)] == [89]
 
 
 # ----------------------------------------------------------------------------------------------

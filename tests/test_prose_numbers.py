@@ -31,7 +31,8 @@ TESTS = ROOT / "tests"
 CHAPTER_MODULE = {
     "index": "test_notation", "notation": "test_notation", "intro_rnn": "test_intro",
     "ordered_derivatives": "test_ordered", "bptt_elman": "test_bptt_elman", "bptt_jordan": "test_jordan",
-    "rtrl": "test_rtrl", "truncation": "test_truncation", "checkpointing": "test_checkpointing", "vanishing": "test_vanishing", "gated": "test_gated",
+    "rtrl": "test_rtrl", "truncation": "test_truncation", "checkpointing": "test_checkpointing",
+    "vanishing": "test_vanishing", "gated": "test_gated",
     "appendix_sources": "test_notation", "appendix_measured": "test_notation",
 }
 

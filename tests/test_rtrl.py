@@ -6,7 +6,14 @@ import re as _re_mod
 import numpy as np
 import pytest
 import sympy as sp
-from test_truncation import _plain_total_derivatives, chapter, check_figure_sizes, check_legible, check_prose_numbers, long_code_lines
+from page_checks import (
+    chapter,
+    check_figure_sizes,
+    check_legible,
+    check_prose_numbers,
+    long_code_lines,
+    plain_total_derivatives,
+)
 
 import bptt
 from bptt import costs
@@ -609,7 +616,7 @@ def test_rtrl_figures_fit_the_column_and_are_legible():
 
 def test_rtrl_totals_carry_the_plus():
     text = _pages()
-    assert _plain_total_derivatives(text) == []
+    assert plain_total_derivatives(text) == []
     # per-step loss gradients with respect to parameters are totals (only ∂L/∂θ may drop the +)
     assert not re.search(r"\\partial L_[tT1]/\\partial\\theta|\\frac\{\\partial L_t\}\{\\partial "
                          r"(\\theta|W_\{qh\}|b_q|u_\{ij\})", text)

@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = ["index", "notation", "intro_rnn", "ordered_derivatives", "bptt_elman", "bptt_jordan", "rtrl", "truncation", "checkpointing",
-            "vanishing", "gated", "bibliography", "appendix_sources", "appendix_measured"]
+CHAPTERS = ["index", "notation", "intro_rnn", "ordered_derivatives", "bptt_elman", "bptt_jordan", "rtrl", "truncation",
+            "checkpointing", "vanishing", "gated", "bibliography", "appendix_sources", "appendix_measured"]
 CHAPTERS += [f"{kind}_{c}" for kind in ("sources", "measured") for c in CHAPTERS[1:11]]
 CHAPTERS += ["practice"] + [f"practice_{p}" for p in ("ordered_backward", "elman_bptt", "rtrl_step", "truncated_bptt",
                                                       "clip_global_norm", "lstm_bptt")]

@@ -1,6 +1,7 @@
 # Two entry points (see README.md):  make book  builds the book;  make test  runs every test.
 # make serve  then shows the built book on http://127.0.0.1:8000/ (PORT=... for another port).
-# Both create a virtual environment in .venv and install requirements.txt into it first.
+# make lab  runs the chapters as notebooks in JupyterLab (LAB_ARGS="--no-browser --port=8899"
+# on a remote machine). All create a virtual environment in .venv and install requirements.txt.
 PYTHON ?= python3
 PORT   ?= 8000
 VENV   := .venv
@@ -12,7 +13,7 @@ STAMP  := $(VENV)/.installed
 export MPLCONFIGDIR := $(CURDIR)/$(VENV)/mplconfig
 FONTS  := $(MPLCONFIGDIR)/.fonts-cached
 
-.PHONY: book test test-fast bench serve clean
+.PHONY: book test test-fast bench serve lab clean
 
 $(STAMP): requirements.txt code/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +54,20 @@ serve:
 	@test -f _build/html/index.html || { echo "no built book in _build/html: run 'make book' first"; exit 1; }
 	@echo "Serving _build/html at http://127.0.0.1:$(PORT)/ (Ctrl+C stops it)"
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+# JupyterLab at the repository root: chapters (book/*.md) open as notebooks (jupytext, settings in
+# jupytext.toml) and their MyST renders (jupyterlab-myst). Configured by the project's .jupyter/
+# (listens on 127.0.0.1 only; no news, update checks or extension manager; the python3 kernel
+# under the name the chapters carry, "Python 3", so that opening one changes nothing). Its state
+# (settings, workspaces, runtime files, IPython history) stays in .jupyter/ too, never in $HOME.
+# Headless, e.g. on a remote machine: make lab LAB_ARGS="--no-browser --port=8899"
+LAB_ARGS ?=
+lab: export JUPYTER_CONFIG_DIR := $(CURDIR)/.jupyter
+lab: export JUPYTER_PATH       := $(CURDIR)/.jupyter/share
+lab: export JUPYTER_DATA_DIR   := $(CURDIR)/.jupyter/data
+lab: export IPYTHONDIR         := $(CURDIR)/.jupyter/ipython
+lab: $(FONTS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 clean:
 	rm -rf _build

@@ -119,6 +119,7 @@ class PageReport:
     visible_tex: list = field(default_factory=list)      # TeX source a reader sees, dropdowns opened
     table_rows: list = field(default_factory=list)       # rows whose cell count differs from the header's
     wide_pre: list = field(default_factory=list)         # <pre> blocks that scroll sideways
+    wide_math: list = field(default_factory=list)        # display equations wider than the column
     figures: list = field(default_factory=list)          # figure images whose text is too small, or unmeasured
     overlaps: list = field(default_factory=list)         # frames in which legends or text boxes overlap
     n_figures: int = 0                                   # PNG images measured (explorable frames included)
@@ -351,6 +352,22 @@ WIDE_PRE_JS = r"""() => {
   return out;
 }"""
 
+# Runs in the page: display equations wider than the column (MathJax lets them scroll sideways or
+# spill over the margin; the reader loses the end of the formula). Names the equation's start.
+WIDE_MATH_JS = r"""() => {
+  const out = [];
+  document.querySelectorAll('mjx-container[display="true"]').forEach((c, i) => {
+    const m = c.querySelector("mjx-math");
+    if (!m || !c.checkVisibility()) return;
+    const width = Math.ceil(m.getBoundingClientRect().width);
+    if (width > c.clientWidth + 1 || c.scrollWidth > c.clientWidth + 1) {
+      out.push(`display maths ${i + 1} is ${Math.max(width, c.scrollWidth)} px wide in a ${c.clientWidth} px column: "${
+        (c.textContent || "").slice(0, 60)}"`);
+    }
+  });
+  return out;
+}"""
+
 # Runs in the page: every PNG figure as displayed (its URL, or its base64 for data: images, with
 # displayed and natural width) and every explorable's frames (base64) with the width its frame is
 # shown at. The explorable's current frame is one of its frames, so it is not listed twice.
@@ -503,6 +520,7 @@ def audit_page(browser, origin, path, shots=None):
         rep.visible_tex = page.evaluate(VISIBLE_TEX_JS)
         rep.table_rows = page.evaluate(TABLE_ROWS_JS)
         rep.wide_pre = page.evaluate(WIDE_PRE_JS)
+        rep.wide_math = page.evaluate(WIDE_MATH_JS)
         rep.n_figures, rep.figures, rep.overlaps = figure_problems(page.evaluate(FIGURES_JS), fetch_bytes)
         page.add_script_tag(content=axe_source())
         rep.axe = axe_problems(page.evaluate(AXE_JS, AXE_OPTIONS))
@@ -613,6 +631,11 @@ def test_every_table_row_has_as_many_cells_as_its_header(audits):
 def test_no_code_block_scrolls_sideways_at_1280px(audits):
     assert not any(r.wide_pre for r in audits), f"at {VIEWPORT['width']} px (hidden cells left out):\n" + report(
         audits, lambda r: r.wide_pre)
+
+
+def test_no_display_equation_is_wider_than_the_column_at_1280px(audits):
+    assert not any(r.wide_math for r in audits), f"at {VIEWPORT['width']} px (break long displays into lines):\n" + report(
+        audits, lambda r: r.wide_math)
 
 
 def test_figure_text_is_legible_as_displayed(audits):
@@ -740,7 +763,9 @@ and $$a = b$$ left raw in the prose, and $\\alpha$ too.</p>
     (root / "layout.html").write_text(PAGE.format(title="layout", head="", body=layout_broken_body()))
     (root / "texerror.html").write_text(PAGE.format(title="tex errors", head=MATHJAX_HEAD, body="""
 <p><span class="math">\\(\\frac{a}\\)</span> and <span class="math">\\(\\undefinedmacro x\\)</span>
-and <span class="math">\\(a+b\\)</span></p>"""))
+and <span class="math">\\(a+b\\)</span></p>
+<div style="width: 300px"><div class="math">\\[a_1 + a_2 + a_3 + a_4 + a_5 + a_6 + a_7 + a_8 + a_9 + a_{10} + a_{11}
++ a_{12} + a_{13} + a_{14} + a_{15} + a_{16} + a_{17} + a_{18}\\]</div></div>"""))
     return root
 
 
@@ -757,7 +782,7 @@ def test_audit_passes_a_good_page(browser, sample_site, tmp_path):
     assert len(r.explorables) == 1 and r.explorables[0]["controls"] == 2, r.explorables
     assert r.explorables[0]["moves"] == 3, "slope through 2 other values, style through 1"
     assert not r.explorable_problems() and not r.dead_widgets, r
-    assert not (r.visible_tex or r.table_rows or r.wide_pre or r.overlaps or r.axe), r
+    assert not (r.visible_tex or r.table_rows or r.wide_pre or r.wide_math or r.overlaps or r.axe), r
     assert r.n_figures == 6 and not r.figures, ("the explorable's six frames, each legible", r.figures)
     assert [p.name for p in r.screenshots] == ["good.png", "good-explorable-1.png"]
     assert all(p.stat().st_size > 1000 for p in r.screenshots)
@@ -805,6 +830,7 @@ def test_audit_flags_tex_errors(browser, sample_site):
     r = audit_page(browser, sample_site, "texerror.html")
     assert r.math["mathjax"] and not r.math["untypeset"], r.math
     assert sorted(r.math["texErrors"]) == ["\\frac{a}", "\\undefinedmacro x"], r.math
+    assert len(r.wide_math) == 1 and "px column" in r.wide_math[0], r.wide_math   # the long sum in 300 px
 
 
 def test_audit_blocks_and_reports_a_request_made_at_run_time(browser, sample_pages, sample_site):

@@ -61,9 +61,9 @@ def test_live_face_redraws_when_a_control_moves():
     first = image.value
     slider.value = 3.0
     assert image.value != first
-    assert image.value == ex.render(slope=3.0, style="-")
+    assert image.value == ex.render_live(slope=3.0, style="-")
     menu.value = "o"
-    assert image.value == ex.render(slope=3.0, style="o")
+    assert image.value == ex.render_live(slope=3.0, style="o")
 
 
 def test_mime_bundle_has_both_faces(monkeypatch):
@@ -257,3 +257,149 @@ def test_plain_text_reads_inline_maths_aloud():
 
     assert plain_text(r"bound \( (\gamma\rho)^{t-1} \|h_1\| \) and $W_{hx}$ for \$3") == \
         "bound (gamma rho)^{t-1} ‖h_1‖ and W_{hx} for $3"
+
+
+# -- the live face: continuous controls, a quick redraw, the newest setting only (issue 15) ------
+
+def png_pixels(png):
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+
+
+def test_numeric_controls_move_continuously_live_and_keep_their_grid_in_the_page():
+    import ipywidgets as w
+
+    def draw(fig, slope, style, **others):
+        draw_line(fig, slope * sum(others.values()), style)
+
+    ex = explorable(draw, {"slope": control([0.5, 1.0, 3.0], label="slope a"),
+                           "n": control([5, 40]), "scale": control([0.05, 3.0]),
+                           "fixed": control([1.0, 2.0], live="grid"),
+                           "wide": control([1.0, 2.0], live=(0.0, 10.0)), "style": ["-", "o"]},
+                    default={"slope": 1.0, "scale": 3.0}, figsize=(2, 1.5), dpi=30)
+    box = ex.widget()
+    slope, n, scale, fixed, wide, style = box.children[0].children
+    assert isinstance(slope, w.FloatSlider) and (slope.min, slope.max, slope.value) == (0.5, 3.0, 1.0)
+    assert slope.step == 0.01, "about 200 positions in steps of 1, 2 or 5 times a power of ten: 2.5/200 -> 0.01"
+    assert slope.continuous_update
+    assert isinstance(n, w.IntSlider) and (n.min, n.max, n.step, n.value) == (5, 40, 1, 5)
+    assert isinstance(scale, w.FloatLogSlider) and scale.value == 3.0, "0.05..3 spans a factor 60: a log slider"
+    assert scale.min == pytest.approx(np.log10(0.05)) and scale.max == pytest.approx(np.log10(3.0))
+    assert isinstance(fixed, w.SelectionSlider) and fixed.options == (("1", 1.0), ("2", 2.0))
+    assert isinstance(wide, w.FloatSlider) and (wide.min, wide.max) == (0.0, 10.0)
+    assert isinstance(style, w.Dropdown)
+    assert len(ex.grid()) == 3 * 2 * 2 * 2 * 2 * 2, "the static page keeps the grid (its frames: grid())"
+
+
+def test_live_values_are_snapped_to_the_slider_and_to_the_range():
+    from bptt.viz.live import live_range
+
+    r = live_range((0.5, 1.5, 4.0))
+    assert r.snap(1.2345) == 1.23 and r.snap(0.1) == 0.5 and r.snap(9.0) == 4.0
+    assert r.snap(0.5 + 0.01 * 73) == 1.23, "no float noise such as 1.2300000000000002 reaches the figure"
+    assert live_range((100, 1000)).snap(123.6) == 124 and isinstance(live_range((100, 1000)).snap(123.6), int)
+    big = live_range((10, 100, 10000))
+    assert big.log and big.integer and big.snap(316.2277) == 316
+    assert live_range((0.05, 3.0)).snap(0.123456) == 0.123
+    pis = (0.5, 0.75, 0.875, 1.0)                      # 0.375 / 0.002 is not whole: a finer step
+    assert live_range(pis).step == 0.001 and [live_range(pis).snap(v) for v in pis] == list(pis)
+
+
+@pytest.mark.parametrize("live,word", [((1.0,), "pair"), ((2.0, 1.0), "lo < hi"), ((0, np.inf), "finite"),
+                                       ("fine", "pair")])
+def test_bad_live_ranges_are_refused(live, word):
+    with pytest.raises(ValueError, match=word):
+        control([1.0, 2.0], label="a", live=live)
+
+
+def test_a_live_range_needs_numbers_and_integer_ends_for_integers():
+    with pytest.raises(ValueError, match="numeric"):
+        control(["tanh", "relu"], live=(0, 1))
+    with pytest.raises(ValueError, match="integer ends"):
+        control([1, 2], live=(0.5, 3))
+
+
+def test_the_live_picture_is_the_static_picture_and_leaves_the_static_frames_alone():
+    def draw(fig, slope, text):
+        draw_line(fig, slope, "-")
+        fig.axes[0].tick_params(labelbottom=text, labelleft=text)
+
+    ex = explorable(draw, {"slope": [0.5, 2.0], "text": [True, False]}, figsize=(3, 2), dpi=60)
+    static = ex.render(compact=True, slope=2.0)
+    a, b = png_pixels(ex.render(slope=2.0, text=False)), png_pixels(ex.render_live(slope=2.0, text=False))
+    assert a.shape == (120, 180, 3) and np.array_equal(a, b), "without text: the very same pixels"
+    a, b = png_pixels(ex.render(slope=2.0)), png_pixels(ex.render_live(slope=2.0))
+    assert np.abs(a - b).mean() < 3.0, "text is placed to the nearest pixel: edges differ, nothing else"
+    assert ex.render(compact=True, slope=2.0) == static, "a live draw must not change the book's frames"
+
+
+def test_a_note_on_the_figure_goes_when_the_setting_that_caused_it_goes():
+    def draw(fig, a):                                  # updates its artists, never clears the figure
+        if not fig.axes:
+            fig.add_subplot().plot([0, 1, 2], [1.0, 1.0, 2.0])
+        fig.axes[0].lines[0].set_ydata([1.0, a, 2.0])
+
+    ex = explorable(draw, {"a": [1.0, np.inf]})
+    ex.render_live(a=np.inf)
+    assert any("not finite" in t.get_text() for t in ex.figure().texts)
+    ex.render_live(a=1.0)
+    assert not ex.figure().texts
+
+
+def test_a_burst_of_slider_events_draws_only_the_newest_setting():
+    import threading
+    import time
+
+    drawn, gate = [], threading.Event()
+
+    def draw(fig, a):
+        gate.wait(5)                                   # the first frame is slow: events pile up behind it
+        fig.clear()
+        fig.add_subplot().plot([0, a])
+        drawn.append(a)
+
+    ex = explorable(draw, {"a": control([0.0, 100.0])})
+    gate.set()
+    box = ex.widget(threaded=True)
+    slider, image = box.children[0].children[0], box.children[1]
+    drawn.clear()
+    gate.clear()
+    for v in range(1, 41):                             # 40 key presses while the first frame is drawn
+        slider.value = float(v)
+        time.sleep(0.002)
+    gate.set()
+    assert box.latest.wait(10)
+    assert drawn[-1] == 40.0, "the figure ends where the slider is"
+    assert len(drawn) <= 3, f"stale settings are dropped, not drawn: {drawn}"
+    assert box.latest.dropped >= 37 and box.latest.error is None
+    assert image.value == ex.render_live(a=40.0)
+
+
+def test_without_a_kernel_the_live_face_draws_at_once():
+    from bptt.viz.live import in_kernel
+
+    assert not in_kernel()
+    box = explorable(draw_line, {"slope": [1.0, 2.0], "style": ["-"]}).widget()
+    assert not box.latest.threaded
+
+
+def test_the_live_png_holds_exactly_the_drawn_pixels():
+    import io
+
+    from PIL import Image
+
+    ex = explorable(draw_line, {"slope": [0.5, 2.0], "style": ["-", "o"]}, figsize=(3, 2), dpi=60)
+    png = ex.render_live(slope=2.0, style="o")
+    drawn = np.asarray(ex.figure().canvas.buffer_rgba())[..., :3]
+    img = Image.open(io.BytesIO(png))
+    img.load()                                          # checks the CRCs and the zlib stream
+    assert img.mode == "RGB" and np.array_equal(np.asarray(img), drawn)
+
+
+def test_the_live_image_is_shown_at_its_natural_size():
+    box = explorable(draw_line, {"slope": [1.0, 2.0], "style": ["-"]}, figsize=(3, 2), dpi=60).widget()
+    layout = box.children[1].layout
+    assert (layout.width, layout.max_width, layout.height) == ("180px", "100%", "auto")

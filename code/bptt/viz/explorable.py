@@ -7,9 +7,12 @@ values; :func:`explorable` turns the pair into an object with two faces:
 * in the built HTML book, the same controls over frames rendered at build time, switched by a
   few lines of inline JavaScript: no kernel, no network, no file outside the page.
 
-The static face is rendered only when the notebook is executed by the book build (the build
-sets ``BPTT_BOOK_BUILD=1``, see ``book/_ext/bptt_build.py``) or when asked for explicitly, so a
-reader in Jupyter does not wait for frames they will never see.
+In a kernel a numeric control is a continuous slider over its whole range (its grid's span
+unless the control says otherwise, see :func:`control`), so ``draw`` must accept any value in
+that range; :mod:`bptt.viz.live` makes that face quick. The static face is rendered only when
+the notebook is executed by the book build (the build sets ``BPTT_BOOK_BUILD=1``, see
+``book/_ext/bptt_build.py``) or when asked for explicitly, so a reader in Jupyter does not wait
+for frames they will never see.
 
 ``draw`` receives the same figure on every call. It must leave the figure showing exactly the
 given values: usually it starts with ``fig.clear()``; a figure that must redraw fast may instead
@@ -22,24 +25,30 @@ import itertools
 import json
 import os
 import re
+import threading
 import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
+from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.figure import Figure
 
 from .inspect import add_png_text, png_size, png_text, recording, summarize
+from .live import Latest, in_kernel, live_range
+from .live_canvas import LiveCanvas, encode_png
 
 MAX_FRAMES = 400
 
 
 @dataclass(frozen=True)
 class Control:
-    """The grid of values one control steps through, its label and how to print a value."""
+    """The grid of values one control steps through, its label, how to print a value, and where
+    it moves live (``live``: None for the grid's span, "grid" for the grid alone, or (lo, hi))."""
 
     values: tuple
     label: str = ""
     fmt: str = "{}"
+    live: object = None
 
     @property
     def numeric(self):
@@ -48,15 +57,32 @@ class Control:
     def text(self, v):
         return self.fmt.format(v)
 
+    @property
+    def live_range(self):
+        """The :class:`bptt.viz.live.LiveRange` a kernel's slider moves over, or None (grid only)."""
+        if not self.numeric or self.live == "grid":
+            return None
+        return live_range(self.values, self.live)
 
-def control(values, label="", fmt=None):
-    """A control over ``values`` (numbers give a slider, strings a menu)."""
+
+def control(values, label="", fmt=None, live=None):
+    """A control over ``values`` (numbers give a slider, strings a menu).
+
+    ``values`` are the static page's frames. Live, in a kernel, a numeric control moves over
+    ``live``: None (the default) for every value from min(values) to max(values), a pair
+    (lo, hi) for another range, or "grid" when ``draw`` accepts only the grid's values.
+    """
     values = tuple(v.item() if isinstance(v, np.generic) else v for v in values)
     if not values:
         raise ValueError(f"control {label!r}: values must not be empty")
     if fmt is None:
         fmt = "{:.3g}" if all(isinstance(v, float) for v in values) else "{}"
-    return Control(values, label, fmt)
+    c = Control(values, label, fmt, live if live is None or live == "grid" else tuple(live))
+    if live is not None and live != "grid":
+        if not c.numeric:
+            raise ValueError(f"control {label!r}: live = {live!r} needs numeric values, got {list(values)}")
+        c.live_range  # noqa: B018  (validates the pair)
+    return c
 
 
 def plain_text(text):
@@ -84,6 +110,8 @@ def figure_png(fig, dpi, compact=False):
     chunks, what the drawing measured: smallest font in pixels, size, overlapping boxes (see
     :mod:`bptt.viz.inspect`).
     """
+    if isinstance(fig.canvas, LiveCanvas):      # the static frames keep matplotlib's own renderer
+        FigureCanvasBase(fig)
     buf = io.BytesIO()
     with recording(fig) as drawn:
         fig.savefig(buf, format="png", dpi=dpi)
@@ -115,8 +143,9 @@ def nonfinite_count(fig):
 
 
 def _note(fig, message, color):
-    fig.text(0.5, 0.01, message, ha="center", va="bottom", color=color, fontsize=9,
-             bbox={"facecolor": "white", "edgecolor": color, "alpha": 0.9})
+    note = fig.text(0.5, 0.01, message, ha="center", va="bottom", color=color, fontsize=9,
+                    bbox={"facecolor": "white", "edgecolor": color, "alpha": 0.9})
+    fig._bptt_notes = [*getattr(fig, "_bptt_notes", []), note]
 
 
 @dataclass
@@ -130,6 +159,7 @@ class Explorable:
     dpi: int = 96
     caption: str = ""
     _fig: Figure = field(default=None, repr=False)
+    _lock: object = field(default_factory=threading.RLock, repr=False)
 
     # -- rendering ----------------------------------------------------------------
     def figure(self):
@@ -144,8 +174,36 @@ class Explorable:
         Non-finite plotted values are flagged on the figure. With ``strict=False`` an error in
         ``draw`` is shown on the figure instead of raised (the live widget must never die).
         """
+        with self._lock:
+            self._draw(strict, values)
+            return figure_png(self.figure(), self.dpi, compact)
+
+    def render_live(self, **values):
+        """What the live widget shows for ``values``: drawn as :meth:`render` does with
+        ``strict=False``, rasterised by :class:`bptt.viz.live_canvas.LiveCanvas`, PNG at zlib level 1."""
+        with self._lock:
+            self._draw(False, values)
+            fig = self.figure()
+            if not isinstance(fig.canvas, LiveCanvas):
+                canvas = getattr(self, "_live_canvas", None) or LiveCanvas(fig)
+                fig.set_canvas(canvas)
+                self._live_canvas = canvas
+            dpi, fig.dpi = fig.dpi, self.dpi          # as savefig does: the draw itself sees the figure's dpi
+            try:
+                fig.canvas.draw()
+            finally:
+                fig.dpi = dpi
+            return encode_png(fig.canvas)
+
+    def _draw(self, strict, values):
         vals = {**self.default, **values}
         fig = self.figure()
+        for note in getattr(fig, "_bptt_notes", []):     # a draw that only updates its artists keeps texts
+            try:
+                note.remove()
+            except (ValueError, NotImplementedError):     # already gone with fig.clear()
+                pass
+        fig._bptt_notes = []
         try:
             self.draw(fig, **vals)
             bad = nonfinite_count(fig)
@@ -156,7 +214,6 @@ class Explorable:
                 raise
             fig.clear()
             _note(fig, f"cannot draw this setting: {type(exc).__name__}: {exc}", "tab:red")
-        return figure_png(fig, self.dpi, compact)
 
     def grid(self):
         """Every combination of control values, in row-major order (the last control fastest)."""
@@ -223,28 +280,48 @@ inputs.forEach(function(el){{el.addEventListener("input",update);el.addEventList
 }})();</script></div>"""
 
     # -- the live face ----------------------------------------------------------------
-    def widget(self):
-        """ipywidgets controls (each described by its label) and an image redrawn whenever a control moves."""
+    def widget(self, threaded=None):
+        """ipywidgets controls (each described by its label) and an image redrawn whenever a control moves.
+
+        A numeric control with a live range is a continuous slider (integer, float or log, see
+        :func:`bptt.viz.live.live_range`); others step through their grid or are menus. With
+        ``threaded`` (the default inside a kernel) frames are drawn in a worker thread that skips
+        settings the slider has already left (:class:`bptt.viz.live.Latest`); the box's
+        ``latest`` attribute is that worker.
+        """
         import ipywidgets as w
 
+        ranges = {k: c.live_range for k, c in self.controls.items()}
+
         def make(name, c):
+            label, rng = c.label or name, ranges[name]
+            if rng is not None:
+                return rng.widget(self.default[name], label)
             options = [(c.text(v), v) for v in c.values]
-            common = dict(options=options, value=self.default[name], description=c.label or name,
+            common = dict(options=options, value=self.default[name], description=label,
                           style={"description_width": "initial"})
             return w.SelectionSlider(continuous_update=True, **common) if c.numeric else w.Dropdown(**common)
 
         inputs = {k: make(k, c) for k, c in self.controls.items()}
-        image = w.Image(value=self.render(strict=False), format="png")
+        width = round(self.figsize[0] * self.dpi)     # natural size: a flex box would stretch it (blurred)
+        image = w.Image(value=self.render_live(), format="png",
+                        layout=w.Layout(width=f"{width}px", max_width="100%", height="auto"))
 
-        def on_change(_):
-            image.value = self.render(strict=False, **{k: el.value for k, el in inputs.items()})
+        def value(name, el):
+            return el.value if ranges[name] is None else ranges[name].snap(el.value)
 
+        def show(values):
+            image.value = self.render_live(**values)
+
+        latest = Latest(show, in_kernel() if threaded is None else threaded)
         for el in inputs.values():
-            el.observe(on_change, names="value")
+            el.observe(lambda _: latest.submit({k: value(k, e) for k, e in inputs.items()}), names="value")
         children = [w.HBox(list(inputs.values()), layout=w.Layout(flex_flow="row wrap")), image]
         if self.caption:
             children.append(w.HTMLMath(f"<em>{html.escape(self.caption)}</em>"))
-        return w.VBox(children)
+        box = w.VBox(children)
+        box.latest = latest
+        return box
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         names = ", ".join(c.label or k for k, c in self.controls.items())

@@ -162,19 +162,32 @@ def draw_variance(fig, P, pis, n_samples=200, seed=0):
 
 def explorer_data(P, taus, pis, seed=0):
     """Everything the explorable shows, computed once: lag profiles and relative errors of regular and
-    sliding truncation at each τ, of one randomized draw at each π, and the exact RMS error at each π."""
+    sliding truncation at each τ, of one randomized draw at each π, and the exact RMS error at each π.
+
+    The dict keeps the terms, so :func:`draw_explorer` adds any other τ or π when first asked for it
+    (the live sliders move over every value between the grid's ends)."""
     G, g, T = P["G"], P["g"], P["T"]
-    norm2 = global_norm(g) ** 2
-    curves = {}
+    data = {"T": T, "delay": P["delay"], "full_lags": _lag_norms(lag_sums(G)), "curves": {}, "rms": {},
+            "G": G, "g": g, "seed": seed}
     for tau in taus:
-        for mode in ("chunked", "sliding"):
-            m = term_mask(T, tau, mode)
-            curves[mode, tau] = (_lag_norms(lag_sums(G, m)), rel_error(combine_terms(G, m), g), 1.0)
+        _add_tau(data, tau)
     for pi in pis:
-        m = reweighting_mask(sample_edge_weights(pi, T, seed))
-        curves["randomized", pi] = (_lag_norms(lag_sums(G, m)), rel_error(combine_terms(G, m), g), m.max())
-    return {"T": T, "delay": P["delay"], "full_lags": _lag_norms(lag_sums(G)), "curves": curves,
-            "rms": {pi: np.sqrt(randomized_mse(G, pi) / norm2) for pi in pis}}
+        _add_pi(data, pi)
+    return data
+
+
+def _add_tau(data, tau):
+    G, g, T = data["G"], data["g"], data["T"]
+    for mode in ("chunked", "sliding"):
+        m = term_mask(T, tau, mode)
+        data["curves"][mode, tau] = (_lag_norms(lag_sums(G, m)), rel_error(combine_terms(G, m), g), 1.0)
+
+
+def _add_pi(data, pi):
+    G, g, T = data["G"], data["g"], data["T"]
+    m = reweighting_mask(sample_edge_weights(pi, T, data["seed"]))
+    data["curves"]["randomized", pi] = (_lag_norms(lag_sums(G, m)), rel_error(combine_terms(G, m), g), m.max())
+    data["rms"][pi] = np.sqrt(randomized_mse(G, pi) / global_norm(g) ** 2)
 
 
 def _lag_norms(sums):
@@ -188,6 +201,10 @@ def draw_explorer(fig, tau, pi, data):
     fig.clear()
     fig.set_layout_engine("none")                              # fixed axes: many frames render fast
     ax, bx = fig.add_axes((0.09, 0.14, 0.5, 0.76)), fig.add_axes((0.8, 0.14, 0.17, 0.66))
+    if ("chunked", tau) not in data["curves"]:
+        _add_tau(data, tau)
+    if ("randomized", pi) not in data["curves"]:
+        _add_pi(data, pi)
     T, full = data["T"], data["full_lags"]
     chosen = {"chunked": data["curves"]["chunked", tau], "sliding": data["curves"]["sliding", tau],
               "randomized": data["curves"]["randomized", pi]}

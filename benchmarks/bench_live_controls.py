@@ -1,0 +1,217 @@
+"""How quickly a live explorable follows the hand: the vanishing chapter's main slider in JupyterLab.
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_live_controls.py [--presses 30] [--no-lab]
+
+Two numbers, each beside the target of issue 15:
+  kernel      drawing and encoding one frame as the live widget does (Explorable.render_live:
+              recompute, update the figure's artists, rasterise, PNG), in this process, median
+              ms over slider steps of σ_max, wall clock and CPU time (on a busy machine the
+              CPU time is nearer what a quiet one takes); target 25 ms. The static page's way
+              (Explorable.render) is timed beside it.
+  end to end  a real JupyterLab (headless, on a free port with a one-off token, the project's
+              .jupyter/ configuration) in headless Chromium: open book/vanishing.md, run all
+              cells, focus σ_max's slider handle and press an arrow key, one press at a time;
+              the time from the key press to the new image decoded and painted (the page's
+              own clock: a keydown listener and a MutationObserver on the <img>), median ms;
+              target 40 ms.
+Both are wall-clock times and depend on the machine's load, printed in the header.
+"""
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+from timing import header
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+KERNEL_TARGET_MS, END_TO_END_TARGET_MS = 25, 40
+
+
+def kernel_ms(steps=41):
+    """Median ms (wall clock, and CPU time of this process) of render_live and of render over
+    ``steps`` slider steps of σ_max."""
+    from bptt.viz.vanishing import DEFAULT, main_explorable
+
+    ex = main_explorable()
+    ex.render_live()
+    sigmas = np.round(DEFAULT["sigma"] + 0.01 * np.arange(1, steps + 1), 2)
+    times = {(name, clock): [] for name in ("render_live", "render") for clock in ("wall", "cpu")}
+    for s in sigmas:
+        for name in ("render_live", "render"):
+            t, c = time.perf_counter(), time.process_time()
+            getattr(ex, name)(sigma=float(s))
+            times[name, "wall"].append(time.perf_counter() - t)
+            times[name, "cpu"].append(time.process_time() - c)
+    return {k: 1e3 * float(np.median(v)) for k, v in times.items()}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_lab(tmp):
+    """JupyterLab on a free port with a fresh token, headless; returns (process, base url, token)."""
+    port, token = free_port(), secrets.token_hex(16)
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+               JUPYTER_RUNTIME_DIR=str(tmp / "runtime"), BPTT_BOOK_BUILD="0")
+    project = ROOT / ".jupyter"
+    if project.is_dir():                          # the project's configuration (make lab), if present
+        env.update(JUPYTER_CONFIG_DIR=str(project), JUPYTER_DATA_DIR=str(project / "data"),
+                   IPYTHONDIR=str(project / "ipython"))
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
+           f"--LabApp.workspaces_dir={tmp / 'workspaces'}", f"--LabApp.user_settings_dir={tmp / 'settings'}"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = open(tmp / "lab.log", "w")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            return proc, url, token
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.5)
+    stop_lab(proc, url, token)
+    raise RuntimeError(f"JupyterLab did not start; see {tmp / 'lab.log'}:\n{(tmp / 'lab.log').read_text()[-2000:]}")
+
+
+def stop_lab(proc, url, token):
+    """Shut the kernels down through the server, then the server by its process group."""
+    import json
+
+    try:
+        kernels = json.load(urllib.request.urlopen(f"{url}/api/kernels?token={token}", timeout=5))
+        for k in kernels:
+            req = urllib.request.Request(f"{url}/api/kernels/{k['id']}?token={token}", method="DELETE")
+            urllib.request.urlopen(req, timeout=10)
+    except OSError:
+        pass
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+
+
+WATCH = """img => {
+  const rec = {keys: [], frames: []};
+  window.__bptt = rec;
+  document.addEventListener("keydown", () => rec.keys.push(performance.now()), true);
+  new MutationObserver(ms => { for (const m of ms) { if (m.attributeName !== "src") continue;
+      const f = {set: performance.now(), shown: null};
+      rec.frames.push(f);
+      img.decode().then(() => requestAnimationFrame(() => { f.shown = performance.now(); }),
+                        () => { f.shown = -1; }); } }).observe(img, {attributes: true});
+}"""
+
+
+def run_all(page):
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+
+def end_to_end_ms(url, token, presses, shots=None):
+    """Median ms from a key press on σ_max's slider to the new image painted, and the same to src set."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{url}/lab/tree/book/vanishing.md?token={token}")
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], "
+                               ".jp-KernelStatus-success, .jp-Toolbar-kernelStatus", timeout=120_000)
+        time.sleep(2)
+        run_all(page)
+        box = page.locator(".widget-vbox:has(.widget-hslider):has(img.widget-image)").first
+        box.wait_for(timeout=300_000)
+        # wait for every code cell to have run: each prompt holds its execution count, "[12]:"
+        page.wait_for_function("() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]"
+                               ".every(e => /\\[\\d+\\]/.test(e.textContent))", timeout=600_000, polling=500)
+        time.sleep(1)
+        handle = box.locator(".noUi-handle").first
+        img = box.locator("img.widget-image").first
+        handle.scroll_into_view_if_needed()
+        img.evaluate(WATCH)
+        handle.focus()
+        if shots:
+            box.screenshot(path=str(shots / "before.png"))
+        for _ in range(presses):
+            done = page.evaluate("() => window.__bptt.frames.length")
+            handle.focus()                            # JupyterLab may have moved the focus meanwhile
+            page.keyboard.press("ArrowRight")          # σ_max 1.5 -> 1.51 -> ... (a step of 0.01)
+            try:
+                page.wait_for_function(f"() => window.__bptt.frames.length > {done} && "
+                                       "window.__bptt.frames.at(-1).shown !== null", timeout=10_000, polling="raf")
+            except PlaywrightTimeout:         # counted as a miss below
+                pass
+            time.sleep(0.15)                  # one press at a time, as a hand does
+        if shots:
+            box.screenshot(path=str(shots / "after.png"))
+        rec = page.evaluate("() => window.__bptt")
+        browser.close()
+    keys, frames = rec["keys"], rec["frames"]
+    shown, set_ = [], []
+    for k, nxt in zip(keys, keys[1:] + [float("inf")]):
+        after = [f for f in frames if k <= f["set"] < nxt]
+        if after and after[0]["shown"] and after[0]["shown"] > 0:
+            shown.append(after[0]["shown"] - k)
+            set_.append(after[0]["set"] - k)
+    if len(shown) < presses:
+        print(f"  warning: {presses - len(shown)} of {presses} key presses gave no new image")
+    return float(np.median(shown)), float(np.median(set_)), len(shown)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--presses", type=int, default=30)
+    ap.add_argument("--no-lab", action="store_true", help="only the in-process kernel time")
+    ap.add_argument("--shots", type=Path, help="save screenshots of the explorable before and after")
+    a = ap.parse_args()
+    header("live controls: the vanishing chapter's main explorable, σ_max's slider")
+    k = kernel_ms()
+    print(f"  kernel: draw + encode {k['render_live', 'wall']:.1f} ms median wall clock, "
+          f"{k['render_live', 'cpu']:.1f} ms CPU (target {KERNEL_TARGET_MS} ms); the static page's render "
+          f"{k['render', 'wall']:.1f} ms wall, {k['render', 'cpu']:.1f} ms CPU: "
+          f"ratio {k['render', 'cpu'] / k['render_live', 'cpu']:.1f}")
+    if a.no_lab:
+        return
+    if not shutil.which("jupyter-lab", path=str(Path(sys.executable).parent)) or not Path(CHROMIUM).exists():
+        print("  end to end: skipped (needs JupyterLab in this environment and /usr/bin/chromium)")
+        return
+    with tempfile.TemporaryDirectory(prefix="bptt-lab-") as tmp:
+        tmp = Path(tmp)
+        proc, url, token = start_lab(tmp)
+        try:
+            if a.shots:
+                a.shots.mkdir(parents=True, exist_ok=True)
+            shown, set_, n = end_to_end_ms(url, token, a.presses, a.shots)
+        finally:
+            stop_lab(proc, url, token)
+    print(f"  end to end: key press to new figure on screen {shown:.1f} ms median over {n} presses "
+          f"(target {END_TO_END_TARGET_MS} ms); to the <img> receiving it {set_:.1f} ms")
+    print(f"  load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()

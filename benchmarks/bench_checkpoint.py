@@ -79,8 +79,7 @@ def main():
               f"{c['forward'] / T:.3f}\n    time {rt:.2f}×{verdict(rt, t_time, 'x')}; "
               f"memory {peak[label] / 2**20:.1f} MiB = {100 * rm:.2f} %"
               f"{verdict(rm, t_mem, '%')}")
-    print(f"  (a state is {B * D * 8 / 2**10:.0f} KiB; part of every peak is the input check's "
-          f"temporary isfinite(X), {X.size / 2**20:.1f} MiB; uniform spacing k = "
+    print(f"  (a state is {B * D * 8 / 2**10:.0f} KiB; uniform spacing k = "
           f"{sched.uniform_spacing(T)})")
 
 

@@ -33,6 +33,15 @@ CHAPTERS = sorted(p for p in (ROOT / "book").glob("*.md") if p.read_text(encodin
 OUTPUT_MARK = "OUTPUT-THAT-MUST-NOT-REACH-THE-MD"
 
 
+def run_async(coro):
+    """Run ``coro`` to completion on an event loop of its own, in a thread: the session's browser
+    (playwright's sync API) keeps a loop running in this one, where asyncio.run refuses to start."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def jupytext_config():
     from jupytext.config import load_jupytext_config
 
@@ -120,7 +129,7 @@ def test_opening_and_saving_a_run_chapter_keeps_every_byte(lab_root):
     changed, leaked = [], []
     for chapter in CHAPTERS:
         saved = lab_root / "book" / chapter.name
-        asyncio.run(open_run_save(f"book/{chapter.name}"))
+        run_async(open_run_save(f"book/{chapter.name}"))
         text = saved.read_text(encoding="utf-8")
         if OUTPUT_MARK in text:
             leaked.append(chapter.name)
@@ -146,7 +155,7 @@ def test_a_notebook_with_outputs_leaves_no_output_in_the_md(tmp_path):
         await cm.save({"type": "notebook", "format": "json", "content": run_the_notebook(model["content"])},
                       "page.md")
 
-    asyncio.run(open_run_save())
+    run_async(open_run_save())
     saved = (tmp_path / "page.md").read_text(encoding="utf-8")
     assert OUTPUT_MARK not in saved
     assert saved == text, first_difference(text, saved)
@@ -181,7 +190,7 @@ print(json.dumps({"display_name": spec.display_name, "language_info": reply["con
         "JupyterLab would rewrite the header on open")
 
     cm = contents_manager_class()(root_dir=str(ROOT / "book"))
-    model = asyncio.run(cm.get(CHAPTERS[0].name, content=True, type="notebook"))
+    model = run_async(cm.get(CHAPTERS[0].name, content=True, type="notebook"))
     assert model["content"]["metadata"]["language_info"] == kernel["language_info"]
 
 

@@ -57,16 +57,28 @@ def test_sgd_step_descends_the_loss(rng):
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
+# Targets stated as ratios (the issues' "at most 2.2x bptt_grads") may be printed beside the
+# measured ratios. Milliseconds only where the issue sets a budget for a human hand, not a speed
+# comparison: the time from a key press to the new figure (issue 15), printed with machine and load.
+LATENCY_BUDGETS = {"bench_live_controls.py": "issue 15: key press to figure 40 ms, kernel draw 25 ms"}
+
+
 @pytest.mark.parametrize("script", sorted(BENCH.glob("bench_*.py")), ids=lambda p: p.name)
 def test_benchmarks_report_same_run_ratios_not_fixed_milliseconds(script):
     tree = ast.parse(script.read_text())
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
         a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in n.args}
     constants = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-    assert not [n for n in names if "target" in n.lower()], "a benchmark compares with fixed targets"
+    ms_targets = [n for n in names if "target" in n.lower() and "ms" in n.lower()]
+    if script.name in LATENCY_BUDGETS:
+        assert ms_targets, f"{script.name} no longer states its latency budget: drop it from LATENCY_BUDGETS"
+    else:
+        assert not ms_targets, "a benchmark compares times with fixed milliseconds: compare ratios in one run"
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "timing"
                 for a in n.names}
-    assert {"header", "medians_ms"} <= imported          # machine + BLAS printed, times taken in turns
+    assert "header" in imported                          # machine + BLAS printed
+    if script.name not in LATENCY_BUDGETS:               # a latency is timed in the browser, not in turns
+        assert "medians_ms" in imported                  # times of the things compared taken in turns
     assert any("ratio" in c or "/" in c for c in constants)
 
 

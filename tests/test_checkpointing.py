@@ -334,7 +334,7 @@ def test_bad_input_names_the_argument():
 
     for call, words in [(lambda: S.state_bytes(0, 4, 4), ["T", ">= 1"]),
                         (lambda: S.state_bytes(4, 4, 4, bytes_per_number=2.5), ["bytes_per_number"]),
-                        (lambda: S.longest_chain(0, 2), ["sigma"]),
+                        (lambda: S.longest_chain(0, 2), ["s_bar"]),
                         (lambda: S.closed_form(5, -1), ["slots", ">= 0"]),
                         (lambda: S.truncated_forward_steps(10, 0, 1, cp.optimal_forward_steps), ["tau"]),
                         (lambda: V.tradeoff(0), ["T"]),

@@ -1,9 +1,9 @@
 """SymPy and exact integers for the checkpointing chapter: what plain BPTT stores, the two
-extremes, uniform checkpoints and their √T optimum, and the binomial numbers β(s, r) = C(s + r, s)
+extremes, uniform checkpoints and their √T optimum, and the binomial numbers Λ(s, μ) = C(s + μ, s) (Griewank's β)
 with the recurrence that makes them the longest chains a schedule can reverse.
 
 Symbols: T time steps, n hidden units, B sequences in a batch, b bytes per number, k the
-interval between uniform checkpoints, s slots, r recomputations (forward evaluations) per step.
+interval between uniform checkpoints, s slots, μ forward evaluations per step (Griewank's r; the book keeps r for a lag).
 """
 from functools import cache
 
@@ -12,7 +12,7 @@ import sympy as sp
 from ..validate import check_positive_int
 
 T, n, B, b, k = sp.symbols("T n B b k", positive=True)
-s, r, t = sp.symbols("s r t", integer=True, nonnegative=True)
+s, mu, t = sp.symbols("s mu t", integer=True, nonnegative=True)
 
 
 # --- plain BPTT ----------------------------------------------------------------------------------
@@ -57,40 +57,40 @@ def uniform_optimum():
 
 # --- binomial numbers ----------------------------------------------------------------------------
 
-def beta(s_=s, r_=r):
-    """Griewank's β(s, r) = C(s + r, s), symbolic or at given integers."""
-    return sp.binomial(s_ + r_, s_)
+def beta(s_=s, mu_=mu):
+    """Λ(s, μ) = C(s + μ, s) (Griewank's β(s, r)), symbolic or at given integers."""
+    return sp.binomial(s_ + mu_, s_)
 
 
 def pascal_gap():
-    """β(s, r) − β(s − 1, r) − β(s, r − 1), simplified (zero: Pascal's rule)."""
-    gap = beta(s, r) - beta(s - 1, r) - beta(s, r - 1)
+    """Λ(s, μ) − Λ(s − 1, μ) − Λ(s, μ − 1), simplified (zero: Pascal's rule)."""
+    gap = beta(s, mu) - beta(s - 1, mu) - beta(s, mu - 1)
     return sp.simplify(sp.combsimp(sp.expand_func(gap)))
 
 
 @cache
-def longest_chain(sigma, r_):
-    """L(σ, r): the most states h_0, …, h_T that σ places (h_0 in one of them) reverse with
-    every step evaluated at most r_ times, by its recurrence alone (no binomial coefficient):
+def longest_chain(s_bar, mu_):
+    """Λ(s̄, μ): the most states h_0, …, h_T that s̄ places (h_0 in one of them) reverse with
+    every step evaluated at most μ times, by its recurrence alone (no binomial coefficient):
 
-        L(σ, r) = L(σ, r − 1) + L(σ − 1, r),   L(σ, 0) = 1,   L(1, r) = r + 1.
+        Λ(s̄, μ) = Λ(s̄, μ − 1) + Λ(s̄ − 1, μ),   Λ(s̄, 0) = 1,   Λ(1, μ) = μ + 1.
 
     The first stored state h_y goes as far out as the part below it allows: steps 1..y have been
-    evaluated once, so h_0..h_{y-1} are reversed with r − 1 evaluations and σ places; h_y..h_T
-    with r evaluations and σ − 1 places (h_y plays h_0).
+    evaluated once, so h_0..h_{y-1} are reversed with μ − 1 evaluations and s̄ places; h_y..h_T
+    with μ evaluations and s̄ − 1 places (h_y plays h_0).
     """
-    sigma, r_ = check_positive_int(sigma, "sigma"), check_positive_int(r_, "r", minimum=0)
-    if r_ == 0:
+    s_bar, mu_ = check_positive_int(s_bar, "s_bar"), check_positive_int(mu_, "mu", minimum=0)
+    if mu_ == 0:
         return 1
-    if sigma == 1:
-        return r_ + 1
-    return longest_chain(sigma, r_ - 1) + longest_chain(sigma - 1, r_)
+    if s_bar == 1:
+        return mu_ + 1
+    return longest_chain(s_bar, mu_ - 1) + longest_chain(s_bar - 1, mu_)
 
 
 def closed_form(T_, slots):
     """Griewank's count of forward steps, from longest_chain alone (exact int):
 
-        F(T, s) = r (T + 1) − L(s + 2, r − 1),   r the least with L(s + 1, r) ≥ T + 1,
+        F(T, s) = μ (T + 1) − Λ(s + 2, μ − 1),   μ the least with Λ(s + 1, μ) ≥ T + 1,
 
     with the book's convention (h_0 free, ``slots`` further states, the first pass counted).
     """
@@ -98,10 +98,10 @@ def closed_form(T_, slots):
     slots = check_positive_int(slots, "slots", minimum=0)
     if T_ == 0:
         return 0
-    r_ = 0
-    while longest_chain(slots + 1, r_) < T_ + 1:
-        r_ += 1
-    return r_ * (T_ + 1) - longest_chain(slots + 2, r_ - 1)
+    mu_ = 0
+    while longest_chain(slots + 1, mu_) < T_ + 1:
+        mu_ += 1
+    return mu_ * (T_ + 1) - longest_chain(slots + 2, mu_ - 1)
 
 
 def truncated_forward_steps(T_, tau, slots, steps):

@@ -1,20 +1,24 @@
 """How quickly a live explorable follows the hand: the vanishing chapter's main slider in JupyterLab.
 
-    OMP_NUM_THREADS=1 python benchmarks/bench_live_controls.py [--presses 30] [--no-lab]
+    OMP_NUM_THREADS=1 python benchmarks/bench_live_controls.py [--presses 30] [--no-lab] [--shots DIR]
 
-Two numbers, each beside the target of issue 15:
+The numbers beside the targets of issue 15:
   kernel      drawing and encoding one frame as the live widget does (Explorable.render_live:
-              recompute, update the figure's artists, rasterise, PNG), in this process, median
-              ms over slider steps of σ_max, wall clock and CPU time (on a busy machine the
-              CPU time is nearer what a quiet one takes); target 25 ms. The static page's way
-              (Explorable.render) is timed beside it.
-  end to end  a real JupyterLab (headless, on a free port with a one-off token, the project's
-              .jupyter/ configuration) in headless Chromium: open book/vanishing.md, run all
-              cells, focus σ_max's slider handle and press an arrow key, one press at a time;
-              the time from the key press to the new image decoded and painted (the page's
-              own clock: a keydown listener and a MutationObserver on the <img>), median ms;
-              target 40 ms.
-Both are wall-clock times and depend on the machine's load, printed in the header.
+              recompute, update the moving artists over the kept background, rasterise, PNG),
+              in this process, median ms over slider steps of σ_max, wall clock and CPU time;
+              target 25 ms. The static page's way (Explorable.render) is timed beside it. The
+              same is then timed inside the chapter's kernel in JupyterLab, the browser idle.
+  end to end  a real JupyterLab (headless, on a free port with a one-off token, configured as
+              `make lab` is, over a copy of the book so that nothing touches the sources) in
+              headless Chromium: open the copy of book/vanishing.md, run all cells, focus σ_max's
+              slider handle and press an arrow key, one press at a time; the time from the key
+              press to the new image decoded and painted (the page's own clock: a keydown
+              listener and a MutationObserver on the <img>), median ms; target 40 ms.
+  floor       the same, on a copy of the same explorable (a cell appended to the chapter's copy)
+              whose "drawing" swaps two ready-made PNGs: what JupyterLab, its widget messages and
+              the browser cost with no drawing at all. Measured in the same run, so the
+              difference is what the book's own code adds.
+All are wall-clock times and depend on the machine's load, printed in the header.
 """
 import argparse
 import os
@@ -64,21 +68,29 @@ def free_port():
 
 
 def start_lab(tmp):
-    """JupyterLab on a free port with a fresh token, headless; returns (process, base url, token)."""
+    """JupyterLab on a free port with a fresh token, headless, over a copy of the book (so that
+    nothing it does can touch the sources), configured as ``make lab`` is (the project's .jupyter/,
+    its kernel under .jupyter/share) with state in ``tmp``; returns (process, base url, token)."""
     port, token = free_port(), secrets.token_hex(16)
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
-               JUPYTER_RUNTIME_DIR=str(tmp / "runtime"), BPTT_BOOK_BUILD="0")
-    project = ROOT / ".jupyter"
-    if project.is_dir():                          # the project's configuration (make lab), if present
-        env.update(JUPYTER_CONFIG_DIR=str(project), JUPYTER_DATA_DIR=str(project / "data"),
-                   IPYTHONDIR=str(project / "ipython"))
+    root = tmp / "root"
+    root.mkdir()
+    shutil.copytree(ROOT / "book", root / "book", ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+    shutil.copy(ROOT / "jupytext.toml", root / "jupytext.toml")
+    (root / "code").symlink_to(ROOT / "code")
+    chapter = root / "book" / "vanishing.md"
+    chapter.write_text(chapter.read_text() + EXTRA_CELLS.format(out=str(tmp / "kernel_ms.txt")))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "IPYTHON"))}
+    env.update(PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}", BPTT_BOOK_BUILD="0",
+               JUPYTER_CONFIG_DIR=str(ROOT / ".jupyter"), JUPYTER_PATH=str(ROOT / ".jupyter" / "share"),
+               JUPYTER_DATA_DIR=str(tmp / "data"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+               IPYTHONDIR=str(tmp / "ipython"))
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
            f"--LabApp.workspaces_dir={tmp / 'workspaces'}", f"--LabApp.user_settings_dir={tmp / 'settings'}"]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
     log = open(tmp / "lab.log", "w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     for _ in range(240):
         try:
@@ -113,15 +125,41 @@ def stop_lab(proc, url, token):
 
 
 WATCH = """img => {
+  if (window.__bptt_observer) window.__bptt_observer.disconnect();
   const rec = {keys: [], frames: []};
   window.__bptt = rec;
-  document.addEventListener("keydown", () => rec.keys.push(performance.now()), true);
-  new MutationObserver(ms => { for (const m of ms) { if (m.attributeName !== "src") continue;
+  if (!window.__bptt_keys) {
+    window.__bptt_keys = true;
+    document.addEventListener("keydown", () => window.__bptt.keys.push(performance.now()), true);
+  }
+  window.__bptt_observer = new MutationObserver(ms => { for (const m of ms) { if (m.attributeName !== "src") continue;
       const f = {set: performance.now(), shown: null};
       rec.frames.push(f);
       img.decode().then(() => requestAnimationFrame(() => { f.shown = performance.now(); }),
-                        () => { f.shown = -1; }); } }).observe(img, {attributes: true});
+                        () => { f.shown = -1; }); } });
+  window.__bptt_observer.observe(img, {attributes: true});
 }"""
+
+#: appended to the copy of the chapter: (1) the same explorable, whose frames are two ready-made
+#: PNGs swapped on every slider event (no drawing: what JupyterLab and the browser alone cost);
+#: (2) the kernel's own drawing time, away from the browser's work, written to a file
+EXTRA_CELLS = """
+```{{code-cell}} ipython3
+import time as _time, numpy as _np
+from bptt.viz.vanishing import main_explorable as _main_explorable
+_floor = _main_explorable()
+_frames = [_floor.render_live(sigma=1.5), _floor.render_live(sigma=1.6)]
+_floor.render_live = lambda **values: _frames.reverse() or _frames[0]
+_kernel = _main_explorable()
+_t = []
+for _i in range(41):
+    _t0 = _time.perf_counter()
+    _kernel.render_live(sigma=round(1.5 + 0.01 * _i, 2))
+    _t.append(_time.perf_counter() - _t0)
+open({out!r}, "w").write(str(1e3 * _np.median(_t[1:])))
+_floor
+```
+"""
 
 
 def run_all(page):
@@ -129,9 +167,39 @@ def run_all(page):
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
 
 
+def _presses(page, box, presses):
+    """Press the right arrow on ``box``'s first slider ``presses`` times, one at a time (a pause of
+    0.3 s after each, without polling the page: polling on every animation frame would keep the
+    browser busy and slow what it measures); returns the page's record of keys and frames."""
+    handle = box.locator(".noUi-handle").first
+    box.locator("img.widget-image").first.evaluate(WATCH)
+    for _ in range(presses):
+        handle.focus()                            # JupyterLab may have moved the focus meanwhile
+        page.keyboard.press("ArrowRight")          # σ_max 1.5 -> 1.51 -> ... (a step of 0.01)
+        time.sleep(0.3)
+    time.sleep(0.5)
+    return page.evaluate("() => window.__bptt")
+
+
+def _latencies(rec, presses):
+    """(median ms key press -> new image painted, median ms key press -> <img> src set, count)."""
+    keys, frames = rec["keys"], rec["frames"]
+    shown, set_ = [], []
+    for k, nxt in zip(keys, keys[1:] + [float("inf")]):
+        after = [f for f in frames if k <= f["set"] < nxt]
+        if after and after[0]["shown"] and after[0]["shown"] > 0:
+            shown.append(after[0]["shown"] - k)
+            set_.append(after[0]["set"] - k)
+    if len(shown) < presses:
+        print(f"  warning: {presses - len(shown)} of {presses} key presses gave no new image")
+    if not shown:
+        raise RuntimeError("no key press gave a new image: is the explorable live?")
+    return float(np.median(shown)), float(np.median(set_)), len(shown)
+
+
 def end_to_end_ms(url, token, presses, shots=None):
-    """Median ms from a key press on σ_max's slider to the new image painted, and the same to src set."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    """Key press to new figure in JupyterLab: for σ_max's slider of the main explorable, and for the
+    floor (the same explorable swapping ready-made frames); {name: (shown, set, count)}."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -143,43 +211,22 @@ def end_to_end_ms(url, token, presses, shots=None):
                                ".jp-KernelStatus-success, .jp-Toolbar-kernelStatus", timeout=120_000)
         time.sleep(2)
         run_all(page)
-        box = page.locator(".widget-vbox:has(.widget-hslider):has(img.widget-image)").first
-        box.wait_for(timeout=300_000)
         # wait for every code cell to have run: each prompt holds its execution count, "[12]:"
         page.wait_for_function("() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]"
                                ".every(e => /\\[\\d+\\]/.test(e.textContent))", timeout=600_000, polling=500)
         time.sleep(1)
-        handle = box.locator(".noUi-handle").first
-        img = box.locator("img.widget-image").first
-        handle.scroll_into_view_if_needed()
-        img.evaluate(WATCH)
-        handle.focus()
-        if shots:
-            box.screenshot(path=str(shots / "before.png"))
-        for _ in range(presses):
-            done = page.evaluate("() => window.__bptt.frames.length")
-            handle.focus()                            # JupyterLab may have moved the focus meanwhile
-            page.keyboard.press("ArrowRight")          # σ_max 1.5 -> 1.51 -> ... (a step of 0.01)
-            try:
-                page.wait_for_function(f"() => window.__bptt.frames.length > {done} && "
-                                       "window.__bptt.frames.at(-1).shown !== null", timeout=10_000, polling="raf")
-            except PlaywrightTimeout:         # counted as a miss below
-                pass
-            time.sleep(0.15)                  # one press at a time, as a hand does
-        if shots:
-            box.screenshot(path=str(shots / "after.png"))
-        rec = page.evaluate("() => window.__bptt")
+        boxes = page.locator(".widget-vbox:has(.widget-hslider):has(img.widget-image)")
+        out = {}
+        for name, box in (("explorable", boxes.first), ("floor", boxes.last)):
+            box.scroll_into_view_if_needed()
+            time.sleep(1)
+            if shots and name == "explorable":
+                box.screenshot(path=str(shots / "before.png"))
+            out[name] = _latencies(_presses(page, box, presses), presses)
+            if shots and name == "explorable":
+                box.screenshot(path=str(shots / "after.png"))
         browser.close()
-    keys, frames = rec["keys"], rec["frames"]
-    shown, set_ = [], []
-    for k, nxt in zip(keys, keys[1:] + [float("inf")]):
-        after = [f for f in frames if k <= f["set"] < nxt]
-        if after and after[0]["shown"] and after[0]["shown"] > 0:
-            shown.append(after[0]["shown"] - k)
-            set_.append(after[0]["set"] - k)
-    if len(shown) < presses:
-        print(f"  warning: {presses - len(shown)} of {presses} key presses gave no new image")
-    return float(np.median(shown)), float(np.median(set_)), len(shown)
+    return out
 
 
 def main():
@@ -205,11 +252,17 @@ def main():
         try:
             if a.shots:
                 a.shots.mkdir(parents=True, exist_ok=True)
-            shown, set_, n = end_to_end_ms(url, token, a.presses, a.shots)
+            res = end_to_end_ms(url, token, a.presses, a.shots)
+            in_kernel = float((tmp / "kernel_ms.txt").read_text())
         finally:
             stop_lab(proc, url, token)
+    (shown, set_, n), (floor, floor_set, _) = res["explorable"], res["floor"]
+    print(f"  kernel in JupyterLab: draw + encode {in_kernel:.1f} ms median (the chapter's kernel, the browser idle)")
     print(f"  end to end: key press to new figure on screen {shown:.1f} ms median over {n} presses "
           f"(target {END_TO_END_TARGET_MS} ms); to the <img> receiving it {set_:.1f} ms")
+    print(f"  floor: the same slider swapping two ready-made frames (no drawing): {floor:.1f} ms to the screen, "
+          f"{floor_set:.1f} ms to the <img>; the drawing adds {shown - floor:.1f} ms, "
+          f"{shown / floor:.2f}x the floor")
     print(f"  load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

@@ -393,13 +393,75 @@ def test_the_live_png_holds_exactly_the_drawn_pixels():
 
     ex = explorable(draw_line, {"slope": [0.5, 2.0], "style": ["-", "o"]}, figsize=(3, 2), dpi=60)
     png = ex.render_live(slope=2.0, style="o")
-    drawn = np.asarray(ex.figure().canvas.buffer_rgba())[..., :3]
+    drawn = np.asarray(ex.figure().canvas.buffer_rgba())
     img = Image.open(io.BytesIO(png))
     img.load()                                          # checks the CRCs and the zlib stream
-    assert img.mode == "RGB" and np.array_equal(np.asarray(img), drawn)
+    assert img.mode == "RGBA" and np.array_equal(np.asarray(img), drawn)
+
+
+def _moving_line(fig, a, limit=10.0):
+    """One line that moves with ``a``, on axes that change only with ``limit``; names its moving line."""
+    from bptt.viz.live_canvas import set_moving
+
+    if not fig.axes:
+        ax = fig.add_subplot()
+        ax.plot([0, 1, 2], [0.0, 0.0, 0.0], lw=2)
+        ax.set_title("a title that stays")
+    ax = fig.axes[0]
+    ax.lines[0].set_ydata([0.0, a, 2.0])
+    ax.set_ylim(-limit, limit)
+    set_moving(fig, [ax.lines[0]], key=limit)
+
+
+def test_a_drawing_that_names_its_moving_artists_is_redrawn_over_a_kept_background_to_the_same_pixels():
+    ex = explorable(_moving_line, {"a": [1.0, 5.0], "limit": [10.0, 20.0]}, figsize=(3, 2), dpi=60)
+    canvas_of = lambda: ex.figure().canvas                  # noqa: E731
+    ex.render_live(a=1.0)
+    background = canvas_of()._background
+    assert background is not None, "a drawing that names its moving artists keeps a background"
+    moved = png_pixels(ex.render_live(a=5.0))
+    assert canvas_of()._background is background, "the same key: the background is reused, not redrawn"
+    canvas_of()._background = None                      # the same frame drawn whole, for comparison
+    whole = png_pixels(ex.render_live(a=5.0))
+    assert np.array_equal(moved, whole), "the very same pixels as a whole draw"
+    assert np.abs(moved - png_pixels(ex.render_live(a=1.0))).mean() > 0.05, "the line did move"
+    ex.render_live(a=5.0, limit=20.0)
+    assert canvas_of()._background is not background, "a new key draws a new background"
+    moved = png_pixels(ex.render_live(a=1.0, limit=20.0))
+    canvas_of()._background = None
+    assert np.array_equal(moved, png_pixels(ex.render_live(a=1.0, limit=20.0)))
+
+
+def test_a_failed_drawing_forgets_the_moving_artists_and_shows_its_error():
+    def draw(fig, a):
+        _moving_line(fig, 1.0)
+        if a > 2:
+            raise ValueError("a is too large")
+
+    ex = explorable(draw, {"a": [1.0, 3.0]}, figsize=(3, 2), dpi=60)
+    ex.render_live(a=1.0)
+    png = ex.render_live(a=3.0)                        # the moving line was named, then the draw failed
+    assert any("a is too large" in t.get_text() for t in ex.figure().texts)
+    assert ex.figure().canvas._background is None, "a whole draw of the error, not the old background"
+    assert png_pixels(png).std() > 1.0
 
 
 def test_the_live_image_is_shown_at_its_natural_size():
     box = explorable(draw_line, {"slope": [1.0, 2.0], "style": ["-"]}, figsize=(3, 2), dpi=60).widget()
     layout = box.children[1].layout
     assert (layout.width, layout.max_width, layout.height) == ("180px", "100%", "auto")
+
+
+def test_the_live_text_cache_keeps_only_the_newest_strings():
+    from bptt.viz.live_canvas import TEXT_CACHE_SIZE
+
+    def draw(fig, a):
+        fig.clear()
+        fig.text(0.1, 0.5, f"status {a:.4f}")          # a new string on every frame, as a status line
+
+    ex = explorable(draw, {"a": control([0.0, 1.0])}, figsize=(2, 1), dpi=40)
+    for a in np.linspace(0, 1, TEXT_CACHE_SIZE + 50):
+        ex.render_live(a=float(a))
+    texts = ex.figure().canvas.renderer._texts            # the renderer the last frame used
+    assert 0 < len(texts) <= TEXT_CACHE_SIZE
+    assert any("status 1.0000" in key[0] for key in texts), "the newest string is kept"

@@ -186,3 +186,43 @@ def test_off_grid_values_reach_the_drawing():
     inputs["a"].value = 0.73
     inputs["n"].value = 13
     assert seen[-2:] == [(0.73, 10), (0.73, 13)] and isinstance(seen[-1][1], int)
+
+
+def test_the_vanishing_figure_drawn_over_its_kept_background_is_the_figure_drawn_whole():
+    """The main explorable names its moving artists (bptt.viz.live_canvas.set_moving): along
+    sweeps of σ_max that keep the axes, change them, overflow and come back, each live frame has
+    exactly the pixels of the same setting drawn whole, and small steps reuse the background."""
+    from bptt.viz.live_canvas import LiveCanvas
+    from bptt.viz.vanishing import main_explorable
+
+    ex, whole = main_explorable(), main_explorable()
+    kept = frames = 0
+    for other in ({}, {"activation": "identity", "T": 1000, "scale": 4.0}):
+        for sigma in [1.5, 1.51, 1.52, 1.53, 1.6, 1.9, 2.5, 4.0, 1.52, 0.9, 0.91, 0.92]:
+            values = {"sigma": sigma, **other}
+            canvas = ex.figure().canvas
+            before = canvas._background if isinstance(canvas, LiveCanvas) else None
+            live = png_pixels_of(ex.render_live(**values))
+            kept += before is not None and ex.figure().canvas._background is before
+            frames += 1
+            assert np.array_equal(live, png_pixels_of(_whole(whole, values))), \
+                f"{values}: the frame drawn over the kept background differs from the frame drawn whole"
+    assert kept >= 3, f"only {kept} of {frames} frames reused the background (σ_max 1.5 -> 1.53 in steps of 0.01 should)"
+
+
+def _whole(ex, values):
+    """``values`` drawn whole by the live canvas (its kept background dropped first)."""
+    from bptt.viz.live_canvas import LiveCanvas
+
+    if not isinstance(ex.figure().canvas, LiveCanvas):
+        ex.render_live(**values)
+    ex.figure().canvas._background = None
+    return ex.render_live(**values)
+
+
+def png_pixels_of(png):
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)))

@@ -35,7 +35,7 @@ from matplotlib.figure import Figure
 
 from .inspect import add_png_text, png_size, png_text, recording, summarize
 from .live import Latest, in_kernel, live_range
-from .live_canvas import LiveCanvas, encode_png
+from .live_canvas import LiveCanvas, clear_moving, encode_png
 
 MAX_FRAMES = 400
 
@@ -180,7 +180,8 @@ class Explorable:
 
     def render_live(self, **values):
         """What the live widget shows for ``values``: drawn as :meth:`render` does with
-        ``strict=False``, rasterised by :class:`bptt.viz.live_canvas.LiveCanvas`, PNG at zlib level 1."""
+        ``strict=False``, rasterised by :class:`bptt.viz.live_canvas.LiveCanvas` (only the
+        moving artists, when the drawing names them), PNG at zlib level 1."""
         with self._lock:
             self._draw(False, values)
             fig = self.figure()
@@ -190,7 +191,7 @@ class Explorable:
                 self._live_canvas = canvas
             dpi, fig.dpi = fig.dpi, self.dpi          # as savefig does: the draw itself sees the figure's dpi
             try:
-                fig.canvas.draw()
+                fig.canvas.draw_live()
             finally:
                 fig.dpi = dpi
             return encode_png(fig.canvas)
@@ -204,6 +205,7 @@ class Explorable:
             except (ValueError, NotImplementedError):     # already gone with fig.clear()
                 pass
         fig._bptt_notes = []
+        clear_moving(fig)
         try:
             self.draw(fig, **vals)
             bad = nonfinite_count(fig)
@@ -212,6 +214,7 @@ class Explorable:
         except Exception as exc:
             if strict:
                 raise
+            clear_moving(fig)
             fig.clear()
             _note(fig, f"cannot draw this setting: {type(exc).__name__}: {exc}", "tab:red")
 

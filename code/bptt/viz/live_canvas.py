@@ -1,10 +1,13 @@
-"""A quick raster for the live face of an explorable: cached text and a quick PNG.
+"""A quick raster for the live face of an explorable: cached text, a cached background, a quick PNG.
 
 Text is most of a redraw's time (matplotlib lays out and rasterises every glyph on every draw),
 and the same strings come back frame after frame (tick labels, legends, labels), so
 :class:`LiveCanvas` rasterises each string once per font and reuses the bitmap, placed to the
-nearest pixel. :func:`encode_png` writes the PNG unfiltered at zlib level 1: the static frames
-are compressed hard instead, since a page holds a hundred of them.
+nearest pixel. A drawing that names the few artists that change from frame to frame
+(:func:`set_moving`) gets more: the rest of the figure (axes, ticks, labels, legends) is drawn
+once into a background that later frames only copy, as long as the drawing's ``key`` for that
+rest stays the same. :func:`encode_png` writes the PNG unfiltered at zlib level 1: the static
+frames are compressed hard instead, since a page holds a hundred of them.
 """
 import math
 import struct
@@ -15,9 +18,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hi
 from matplotlib.font_manager import fontManager, get_font
 
 
+#: strings kept rasterised per canvas (the oldest go first: a status line that changes with
+#: every frame would otherwise grow the cache for as long as the slider moves)
+TEXT_CACHE_SIZE = 512
+
+
 class _TextCacheRenderer(RendererAgg):
     """Agg, but each string is laid out and rasterised once per font, then reused (placed to the
-    nearest pixel); a font's line heights are read from its tables once."""
+    nearest pixel; the newest :data:`TEXT_CACHE_SIZE` strings are kept); a font's line heights are
+    read from its tables once."""
 
     def __init__(self, *args):
         super().__init__(*args)
@@ -33,6 +42,8 @@ class _TextCacheRenderer(RendererAgg):
             font.draw_glyphs_to_bitmap(antialiased=antialiased)
             xo, yo = font.get_bitmap_offset()
             d = font.get_descent() / 64
+            if len(self._texts) >= TEXT_CACHE_SIZE:
+                del self._texts[next(iter(self._texts))]
             self._texts[key] = (np.array(font.get_image()), xo / 64, yo / 64, d, w / 64, h / 64)
         return self._texts[key]
 
@@ -66,8 +77,53 @@ class _TextCacheRenderer(RendererAgg):
         self._renderer.draw_text_image(image, x, y + 1, angle, gc)
 
 
+def set_moving(fig, artists, key):
+    """Tell the live face that only ``artists`` change while ``key`` (hashable) stays the same.
+
+    A drawing calls this after updating its figure, with ``key`` covering everything else it
+    drew (axis limits, tick settings, legend entries, ...): the live canvas then copies the rest
+    from a background drawn once per key and draws only ``artists`` over it. The static page's
+    frames ignore it (they are drawn whole). The artists are drawn over the background in the
+    order given, so they should not be meant to sit under other parts of the figure.
+    """
+    fig._bptt_moving = (key, tuple(artists))
+
+
+def clear_moving(fig):
+    """Forget :func:`set_moving` (before each new drawing: only the drawing itself may set it)."""
+    fig._bptt_moving = None
+
+
 class LiveCanvas(FigureCanvasAgg):
     """An Agg canvas drawing through :class:`_TextCacheRenderer` (used by the live face only)."""
+
+    _background = None
+
+    def draw_live(self):
+        """Draw the figure: whole, or its moving artists over the cached background (see :func:`set_moving`)."""
+        fig = self.figure
+        moving = getattr(fig, "_bptt_moving", None)
+        if moving is None:
+            self._background = None
+            return self.draw()
+        key, artists = moving
+        key = (key, self.get_width_height(physical=True), fig.dpi,
+               tuple(t.get_text() for t in getattr(fig, "_bptt_notes", [])))
+        if self._background is None or self._background[0] != key:
+            for a in artists:
+                a.set_animated(True)              # skipped by the whole-figure draw
+            try:
+                self.draw()
+            finally:
+                for a in artists:
+                    a.set_animated(False)
+            self._background = (key, self.copy_from_bbox(fig.bbox))
+        else:
+            self.restore_region(self._background[1])
+        renderer = self.get_renderer()
+        for a in artists:
+            if a.get_visible():
+                a.draw(renderer)
 
     def get_renderer(self):
         w, h = self.get_width_height(physical=True)
@@ -83,15 +139,17 @@ def _chunk(kind, data):
 
 
 def encode_png(canvas):
-    """The canvas's last drawing as PNG bytes (RGB): rows unfiltered, zlib level 1.
+    """The canvas's last drawing as PNG bytes (RGBA, as drawn): rows unfiltered, zlib level 1.
 
     About twice as quick as PIL at its quickest level (which still tries a filter per row), and
-    no larger for a figure's flat colours.
+    no larger for a figure's flat colours; RGBA rather than RGB saves a strided copy of every
+    pixel (the constant alpha costs the compressor next to nothing).
     """
-    rgb = np.asarray(canvas.buffer_rgba())[..., :3]
-    h, w, _ = rgb.shape
-    rows = np.zeros((h, 3 * w + 1), np.uint8)               # each row: filter type 0, then its pixels
-    rows[:, 1:] = rgb.reshape(h, 3 * w)
-    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)   # 8-bit RGB, no interlace
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+    rgba = np.asarray(canvas.buffer_rgba())
+    h, w, _ = rgba.shape
+    rows = np.empty((h, 4 * w + 1), np.uint8)               # each row: filter type 0, then its pixels
+    rows[:, 0] = 0
+    rows[:, 1:] = rgba.reshape(h, 4 * w)
+    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)   # 8-bit RGBA, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows, 1))
             + _chunk(b"IEND", b""))

@@ -21,6 +21,7 @@ from ..jacobians import lag_norms, safe_norm, step_singular_values
 from ..params import init_params, spectral_radius
 from .explorable import control, explorable
 from .lag import CEILING, FLOOR, log_ticks, plot_lag_norms
+from .live_canvas import set_moving
 
 #: sizes of the network in the main explorable: m inputs, n hidden units, q outputs, B sequences
 M_IN, N_HIDDEN, Q_OUT, BATCH = 4, 32, 4, 8
@@ -71,10 +72,18 @@ def gradient_flow_data(sigma, activation, T, scale, seed=0, n=N_HIDDEN, B=BATCH)
 
 
 def _log_limits(values):
-    """(lo, hi) of a log axis holding the positive values shown, a decade of margin each side."""
+    """(lo, hi) of a log axis holding the positive values shown, at least a decade of margin each
+    side, both whole powers of ten (so that most slider steps keep the axis, see set_moving)."""
     v = values[np.isfinite(values) & (values > 0)]
     lo, hi = (v.min(), v.max()) if v.size else (1.0, 1.0)
-    return max(lo / 10, FLOOR / 10), min(hi * 10, CEILING * 10)
+    lo, hi = max(lo / 10, FLOOR / 10), min(hi * 10, CEILING * 10)
+    return 10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi))
+
+
+def _nice_ceiling(v):
+    """The smallest of 1, 2 or 5 times a power of ten that is at least ``v`` > 0."""
+    k = 10.0 ** np.floor(np.log10(v))
+    return next(m * k for m in (1, 2, 5, 10) if m * k >= v * (1 - 1e-12))
 
 
 class _Frozen(Artist):
@@ -192,8 +201,11 @@ def draw_gradient_flow(fig, sigma, activation, T, scale, seed=0):
     envelope = np.maximum(d["gamma"] * d["sv_W"], SV_FLOOR)
     st["envelope"].set_data(i, envelope)
     ax2.set_xlim(0.5, len(i) + 0.5)
-    ax2.set_ylim(SV_FLOOR / 1.5, max(envelope[0], 1.0) * 4)
+    ax2.set_ylim(SV_FLOOR / 1.5, _nice_ceiling(max(envelope[0], 1.0) * 4))
     log_ticks(ax2.yaxis, numticks=3)
+    # from one slider step to the next usually only the curves and the status line change
+    set_moving(fig, [*st["curve"], st["bound"], st["eig"], st["spectra"], st["envelope"], st["status"]],
+               key=(T, ax.get_ylim(), ax2.get_xlim(), ax2.get_ylim(), labels))
 
 
 def _status(d):

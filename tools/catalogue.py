@@ -19,6 +19,7 @@ still be translated (words in ``\\text{...}`` inside an equation, say).
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -71,6 +72,7 @@ def extract(out):
     from edition_config import write
 
     out = Path(out).resolve()
+    shutil.rmtree(out / "_build", ignore_errors=True)       # read every page afresh (a few seconds)
     config = write("gettext", out / "_config_gettext.yml")
     jb = Path(sys.executable).with_name("jupyter-book")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}

@@ -17,12 +17,15 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "locales"
-#: what differs in each edition besides its language: the title a reader sees
-EDITIONS = {"zh_CN": {"title": "随时间反向传播（BPTT）"}}
+#: what differs in each edition besides its language: the title a reader sees, and the words
+#: MyST-NB writes on the toggles of hidden code cells (not in the catalogues: configuration)
+EDITIONS = {"zh_CN": {"title": "随时间反向传播（BPTT）",
+                      "sphinx": {"nb_code_prompt_show": "显示代码", "nb_code_prompt_hide": "隐藏代码"}}}
 
 
-def edition_config(name, cache=None):
-    """The configuration (a dict, as _config.yml reads) for ``name``: an edition's language or "gettext"."""
+def edition_config(name, cache=None, search_dictionary=None):
+    """The configuration (a dict, as _config.yml reads) for ``name``: an edition's language or
+    "gettext"; ``search_dictionary``: a jieba user dictionary for the edition's search."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     sphinx = config.setdefault("sphinx", {})
     # Jupyter Book reads these folders relative to the configuration file, which is written elsewhere
@@ -33,17 +36,22 @@ def edition_config(name, cache=None):
         return config
     if name not in EDITIONS:
         raise ValueError(f"no edition {name!r}: editions are {sorted(EDITIONS)} (and 'gettext')")
-    config.update(EDITIONS[name])
+    edition = dict(EDITIONS[name])
+    sphinx.setdefault("config", {}).update(edition.pop("sphinx", {}))
+    config.update(edition)
     execute["cache"] = str(Path(cache if cache is not None else ROOT / "_build" / ".jupyter_cache").resolve())
     sphinx.setdefault("config", {}).update(language=name, locale_dirs=[str(LOCALES)])
+    if search_dictionary is not None:
+        sphinx["config"]["html_search_options"] = {"dict": str(Path(search_dictionary).resolve())}
     return config
 
 
-def write(name, path, cache=None):
+def write(name, path, cache=None, search_dictionary=None):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("# written by tools/edition_config.py from _config.yml: edit that, not this\n"
-                    + yaml.safe_dump(edition_config(name, cache), allow_unicode=True, sort_keys=False),
+                    + yaml.safe_dump(edition_config(name, cache, search_dictionary), allow_unicode=True,
+                                     sort_keys=False),
                     encoding="utf-8")
     return path
 

@@ -1,0 +1,159 @@
+"""The book's two editions, English and Chinese, from one source (Sphinx gettext).
+
+The English edition is written to _build/html/, the Chinese one to _build/html/zh/ (see the
+Makefile's ``book`` target and tools/build_book.py); a page has the same name in both. This
+extension
+
+1. puts in the header of every page (book/_templates/bptt-edition-switch.html, listed in the
+   theme's ``article_header_end``) a link to the same page in the other edition;
+2. lets translated text paste the page's glued numbers. Sphinx parses each translated paragraph
+   as a document of its own (``<page>.md:<line>:<translated>``), and MyST-NB's glue roles
+   (``{glue:text}`key```) look their key up in the notebook of the document they are in, which
+   for that small document has no outputs: every glued number of the Chinese text would be
+   missing (MyST-NB 1.4 warns "No key ... found in glue data for this document"). A key not
+   found there is looked up in the page being read;
+3. makes the titles of exercises translatable: sphinx-exercise builds their subtitle node
+   without a source, so Sphinx's gettext skips it; it gets the directive's line and argument
+   (then Sphinx translates it while reading), and the catalogue extraction (the gettext
+   builder, which reads the doctree after sphinx-exercise has rebuilt each title) gets a copy
+   of it to extract;
+4. translates the captions of the table of contents' parts ("Chapters", ...): Jupyter Book's
+   _toc.yml becomes toctrees (sphinx-external-toc) after Sphinx has translated the page, so
+   their captions are looked up in the root page's catalogue here.
+"""
+import html
+import re
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+#: the other edition of each: (its language as HTML writes it, the link's text, its folder under the English one)
+OTHER = {"en": ("zh-CN", "中文", "zh/"), "zh_CN": ("en", "English", "")}
+
+
+def edition(app):
+    return "zh_CN" if (app.config.language or "en").startswith("zh") else "en"
+
+
+def switch_link(app, pagename):
+    """Relative URL of ``pagename`` in the other edition, and the link's HTML."""
+    lang, text, folder = OTHER[edition(app)]
+    up = "../" * pagename.count("/") + ("../" if edition(app) == "zh_CN" else "")
+    url = f"{up}{folder}{pagename}.html"
+    return url, (f'<a class="bptt-edition-switch btn btn-sm" href="{html.escape(url)}" hreflang="{lang}" lang="{lang}" '
+                 f'title="{"this page in Chinese" if lang == "zh-CN" else "本页的英文版"}">{html.escape(text)}</a>')
+
+
+def add_switch(app, pagename, templatename, context, doctree):
+    context["bptt_edition_switch"] = switch_link(app, pagename)[1]
+
+
+_DIRECTIVE = re.compile(r"^\s*(?:`{3,}|:{3,})\{exercise\}[ \t]*(.*?)\s*$")
+
+
+class ExerciseTitlesTranslatable(SphinxTransform):
+    """Give each exercise's subtitle the source, line and text of its directive (3. above)."""
+
+    default_priority = 10                         # before Sphinx's Locale transform (20)
+
+    def apply(self):
+        from sphinx_exercise.nodes import exercise_subtitle
+
+        lines = {}
+        for sub in self.document.findall(exercise_subtitle):
+            owner = sub.parent.parent if sub.parent is not None else None
+            if sub.source or owner is None or not owner.source or not owner.line:
+                continue
+            if owner.source not in lines:
+                path = Path(owner.source)
+                lines[owner.source] = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+            found = _DIRECTIVE.match(lines[owner.source][owner.line - 1]) if owner.line <= len(lines[owner.source]) else None
+            if found and found.group(1):
+                sub.source, sub.line, sub.rawsource = owner.source, owner.line, found.group(1)
+
+
+_PAGE = {}          # the renderer of the page MyST-NB read last: the page whose translations are parsed
+
+
+def glue_from_the_page():
+    """Patch MyST-NB so that a translated paragraph's glue roles find the keys of its page (2. above)."""
+    from myst_nb import sphinx_
+    from myst_nb.ext.glue import directives, roles, utils
+
+    if getattr(utils.retrieve_glue_data, "bptt_editions", False):
+        return
+    load_renderer, retrieve = sphinx_.load_renderer, utils.retrieve_glue_data
+
+    def load_and_remember(name):
+        cls = load_renderer(name)
+
+        def make(*args, **kwargs):              # MyST-NB drops it from the page's document after parsing
+            _PAGE["nb_renderer"] = cls(*args, **kwargs)
+            return _PAGE["nb_renderer"]
+        return make
+
+    def retrieve_from_page(document, key):
+        try:
+            return retrieve(document, key)
+        except utils.RetrievalError:
+            if "nb_renderer" not in _PAGE or not str(getattr(document, "current_source", "")).endswith(":<translated>"):
+                raise
+            return retrieve({"nb_renderer": _PAGE["nb_renderer"]}, key)
+
+    retrieve_from_page.bptt_editions = True
+    sphinx_.load_renderer = load_and_remember
+    for module in (utils, roles, directives):
+        if hasattr(module, "retrieve_glue_data"):
+            module.retrieve_glue_data = retrieve_from_page
+
+
+class TocCaptionsTranslated(SphinxTransform):
+    """Translate the captions of the toctrees _toc.yml inserts (4. above)."""
+
+    default_priority = 101                        # after sphinx-external-toc's InsertToctrees (100)
+
+    def apply(self):
+        from sphinx import addnodes
+        from sphinx.locale import init as init_locale
+        from sphinx.util.i18n import docname_to_domain
+
+        if not self.config.language or self.config.language == "en" or not self.config.locale_dirs:
+            return
+        toctrees = [t for t in self.document.findall(addnodes.toctree) if t.get("caption")]
+        if not toctrees:
+            return
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        dirs = [str(Path(self.env.srcdir) / d) for d in self.config.locale_dirs]
+        catalog, has_catalog = init_locale(dirs, self.config.language, domain)
+        if has_catalog:
+            for toctree in toctrees:
+                toctree["caption"] = catalog.gettext(toctree["caption"])
+
+
+class ExerciseTitlesInCatalogue(SphinxPostTransform):
+    """For the gettext builder: a copy of each exercise subtitle that sphinx-exercise's own post
+    transform (priority 20) leaves alone, so that the catalogue gets the title (3. above)."""
+
+    default_priority = 19
+    builders = ("gettext",)
+
+    def run(self, **kwargs):
+        from sphinx_exercise.nodes import exercise_subtitle
+
+        for sub in list(self.document.findall(exercise_subtitle)):
+            if sub.source and sub.rawsource and sub.parent is not None and sub.parent.parent is not None:
+                copy = nodes.paragraph(sub.rawsource, sub.astext())
+                copy.source, copy.line = sub.source, sub.line
+                copy.uid = getattr(sub, "uid", "")      # the catalogue keeps only nodes with a uid
+                sub.parent.parent.append(copy)
+
+
+def setup(app):
+    glue_from_the_page()
+    app.add_transform(ExerciseTitlesTranslatable)
+    app.add_transform(TocCaptionsTranslated)
+    app.add_post_transform(ExerciseTitlesInCatalogue)
+    app.connect("html-page-context", add_switch)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

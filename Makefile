@@ -1,4 +1,4 @@
-# Two entry points (see README.md):  make book  builds the book;  make test  runs every test.
+# Two entry points (see README.md):  make book  builds the book (both editions);  make test  runs every test.
 # make serve  then shows the built book on http://127.0.0.1:8000/ (PORT=... for another port).
 # make lab  runs the chapters as notebooks in JupyterLab (LAB_ARGS="--no-browser --port=8899"
 # on a remote machine). All create a virtual environment in .venv and install requirements.txt.
@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.installed
 export MPLCONFIGDIR := $(CURDIR)/$(VENV)/mplconfig
 FONTS  := $(MPLCONFIGDIR)/.fonts-cached
 
-.PHONY: book test test-fast bench serve lab clean
+.PHONY: book test test-fast bench serve lab translations clean
 
 $(STAMP): requirements.txt code/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,12 +26,14 @@ $(FONTS): $(STAMP)
 	$(BIN)/python -c "import matplotlib.font_manager as fm; fm.findfont('DejaVu Sans'); fm.findfont('STIXGeneral')"
 	touch $(FONTS)
 
-# strict build: every notebook executed (cached), any warning or failing cell is an error.
-# The execution cache keys on the notebooks' text only, so a change to the library clears it.
+# strict build of both editions (tools/build_book.py): English in _build/html/, every notebook
+# executed (cached); Chinese in _build/html/zh/, from locales/ and the English outputs. Any
+# warning or failing cell is an error. The execution cache keys on the notebooks' text only, so
+# a change to the library clears it.
 book: $(FONTS)
 	@if [ -d _build/.jupyter_cache ] && [ -n "$$(find code -name '*.py' -newer _build/.jupyter_cache -print -quit)" ]; then \
-	  echo "code/ changed since the last execution: re-executing every chapter"; rm -rf _build/.jupyter_cache _build/.doctrees; fi
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter-book build . -W -n --keep-going
+	  echo "code/ changed since the last execution: re-executing every chapter"; rm -rf _build/.jupyter_cache _build/.doctrees _build/zh_CN; fi
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python tools/build_book.py
 	touch _build/.jupyter_cache
 	@echo "Run 'make serve' and open http://127.0.0.1:$(PORT)/ (or open _build/html/index.html; its search needs the server)."
 
@@ -68,6 +70,12 @@ lab: export JUPYTER_DATA_DIR   := $(CURDIR)/.jupyter/data
 lab: export IPYTHONDIR         := $(CURDIR)/.jupyter/ipython
 lab: $(FONTS)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+# after an English edit: extract the English text and update the Chinese catalogues
+# (locales/zh_CN/LC_MESSAGES/book/<page>.po: new messages empty, changed ones marked fuzzy),
+# then list what is left to translate. make test fails until every one is translated.
+translations: $(FONTS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python tools/catalogue.py update
 
 clean:
 	rm -rf _build

@@ -23,13 +23,30 @@ def test_clean_strict_build_passes(book_build):
     # race ("Socket operation on non-socket", a known ipykernel 7 / pyzmq issue): not the book's,
     # and after the build's own report. Everything before that report must be clean, and no WARNING
     # line may follow it.
-    book, _, after = log.partition("Finished generating HTML")
-    warnings = [line for line in book.splitlines() if re.search(r"WARNING|ERROR|Traceback", line)]
-    warnings += [line for line in after.splitlines() if "WARNING" in line]
-    assert code == 0, f"jupyter-book build failed (exit {code}):\n" + "\n".join(log.splitlines()[-40:])
-    assert after, "the build log has no closing report"
-    assert not warnings, "the build printed warnings or errors:\n" + "\n".join(warnings)
-    assert (html / "index.html").exists()
+    assert code == 0, f"the book build failed (exit {code}):\n" + "\n".join(log.splitlines()[-40:])
+    parts = edition_logs(log)
+    assert list(parts) == ["English", "Chinese"], f"the log has parts {list(parts)}"
+    for edition, part in parts.items():
+        book, _, after = part.partition("Finished generating HTML")
+        warnings = [line for line in book.splitlines() if re.search(r"WARNING|ERROR|Traceback", line)]
+        warnings += [line for line in after.splitlines() if "WARNING" in line]
+        assert after, f"the {edition} edition's build log has no closing report"
+        assert not warnings, f"the {edition} edition's build printed warnings or errors:\n" + "\n".join(warnings)
+    assert (html / "index.html").exists() and (html / "zh" / "index.html").exists()
+
+
+def edition_logs(log):
+    """{edition: its part of the build log} (tools/build_book.py opens each part with HEADER)."""
+    parts = re.split(r"^== tools/build_book\.py: (\w+) edition$", log, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2]))
+
+
+def test_the_chinese_edition_executes_nothing(book_build):
+    """It takes every output from the English edition's execution cache (tools/edition_config.py)."""
+    _, log, _ = book_build
+    chinese = edition_logs(log).get("Chinese", "")
+    assert "Finished generating HTML" in chinese
+    assert "Executing notebook" not in chinese, [ln for ln in chinese.splitlines() if "Executing" in ln][:5]
 
 
 def test_every_toc_page_is_built(book_build):

@@ -20,7 +20,8 @@
    own (IPYTHONDIR, under _build/) that filters that one message and nothing else.
 5. Gives three of the theme's controls accessible names that contain their visible text (axe-core's
    rule label-content-name-mismatch, WCAG 2.5.3), by editing the written pages:
-   the search field button (visible "Search Ctrl+K", named "Search": the name now comes from its
+   the search field button (visible "Search Ctrl+K", named "Search", or in the Chinese edition
+   "搜索 Ctrl+K" and "搜索": the name now comes from its
    text), the colour-mode button (its icons' titles "Light"/"Dark"/"System Settings" became visible
    text through Font Awesome's SVGs, unlike its name "Color mode": the icons lose their titles;
    the button keeps its name and tooltip) and the hidden cells' "Show code cell source" toggles
@@ -106,7 +107,7 @@ ACCESSIBLE_NAMES = [
     # the sidebar's expander of a page with sections is an icon only (axe: summary-name)
     (re.compile(r'<summary>(<span class="toctree-toggle")'), r'<summary aria-label="Show or hide its sections">\1'),
     (re.compile(r'(<i class="theme-switch [^"]*" data-mode="\w+")\s+title="[^"]*"'), r"\1"),
-    (re.compile(r'(<button class="btn search-button-field [^"]*" title="Search") aria-label="Search"'), r"\1"),
+    (re.compile(r'(<button class="btn search-button-field [^"]*" title="[^"]*") aria-label="[^"]*"'), r"\1"),
     # the bibliography: docutils marks it role="list" with entries role="doc-biblioentry" (a role
     # DPUB-ARIA 1.1 deprecated), so the list has no list items (axe: aria-required-children)
     (re.compile(r'(<div class="citation" [^>]*)role="doc-biblioentry"'), r'\1role="listitem"'),

@@ -128,9 +128,11 @@ def has_maths(text):
 
 
 def mathjax_problems(page, text, html_dir):
-    """A page with maths must load MathJax from the build's _static/mathjax, and only from there."""
+    """A page with maths must load MathJax from its edition's _static/mathjax (the build's, or
+    zh/_static/mathjax for the Chinese edition's pages), and only from there."""
     tags = Tags(text)
-    mathjax_dir = (Path(html_dir) / "_static" / "mathjax").resolve()
+    edition = Path(html_dir) / "zh" if page.resolve().is_relative_to((Path(html_dir) / "zh").resolve()) else Path(html_dir)
+    mathjax_dir = (edition / "_static" / "mathjax").resolve()
     srcs = [a["src"] for a, _ in tags.scripts if "mathjax" in a.get("src", "").lower()]
     problems = []
     if has_maths(text) and not srcs:
@@ -294,6 +296,17 @@ def test_mathjax_check_flags_a_cdn_mathjax_and_a_redirected_loader(fake_build):
     assert mathjax_problems(fake_build / "good.html", no_mathjax, fake_build) == [
         "has maths but loads no MathJax script"]
     assert mathjax_problems(fake_build / "good.html", GOOD, fake_build) == []
+
+
+def test_a_chinese_page_loads_mathjax_from_its_own_edition(fake_build):
+    (fake_build / "zh" / "_static" / "mathjax").mkdir(parents=True)
+    (fake_build / "zh" / "_static" / "mathjax" / "tex-chtml.js").write_text("// stand-in")
+    (fake_build / "zh" / "book").mkdir()
+    page = fake_build / "zh" / "book" / "good.html"
+    own = GOOD.replace('src="_static/mathjax', 'src="../_static/mathjax')
+    other = GOOD.replace('src="_static/mathjax', 'src="../../_static/mathjax')
+    assert mathjax_problems(page, own, fake_build) == []
+    assert "not from _static/mathjax" in "\n".join(mathjax_problems(page, other, fake_build))
 
 
 def test_widget_manager_check_flags_requirejs_and_the_html_manager():

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_explorable import png_pixels
 
 from bptt.viz import control, explorable, nonfinite_count
 from bptt.viz.inspect import measure
@@ -202,10 +203,10 @@ def test_the_vanishing_figure_drawn_over_its_kept_background_is_the_figure_drawn
             values = {"sigma": sigma, **other}
             canvas = ex.figure().canvas
             before = canvas._background if isinstance(canvas, LiveCanvas) else None
-            live = png_pixels_of(ex.render_live(**values))
+            live = png_pixels(ex.render_live(**values))
             kept += before is not None and ex.figure().canvas._background is before
             frames += 1
-            assert np.array_equal(live, png_pixels_of(_whole(whole, values))), \
+            assert np.array_equal(live, png_pixels(_whole(whole, values))), \
                 f"{values}: the frame drawn over the kept background differs from the frame drawn whole"
     assert kept >= 3, f"only {kept} of {frames} frames reused the background (σ_max 1.5 -> 1.53 in steps of 0.01 should)"
 
@@ -219,10 +220,3 @@ def _whole(ex, values):
     ex.figure().canvas._background = None
     return ex.render_live(**values)
 
-
-def png_pixels_of(png):
-    import io
-
-    from PIL import Image
-
-    return np.asarray(Image.open(io.BytesIO(png)))

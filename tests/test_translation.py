@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from catalogue import CATALOGUES, needs_translation, read, status  # noqa: E402
+from catalogue import CATALOGUES, CODE, MATHS, ROLE, needs_translation, read, status  # noqa: E402
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -51,9 +51,6 @@ def test_only_maths_and_code_are_exempt_from_translation(msgid, needed):
     assert needs_translation(msgid) is needed
 
 
-_ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
-_MATHS = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
-_CODE = re.compile(r"``.+?``|`[^`]+`")
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 _TEXT = re.compile(r"\\text\{[^{}]*\}")
 
@@ -68,13 +65,13 @@ def kept(message):
             return Counter([message.strip()])
         return Counter([re.sub(r"[\s.,;:()]", "", _TEXT.sub("", message))])
     roles = []
-    for kind, body in _ROLE.findall(message):
+    for kind, body in ROLE.findall(message):
         titled = re.fullmatch(r"(?s)(.*?)\s*<([^<>]+)>", body)
         roles.append((kind, titled.group(2) if titled and kind in ("ref", "doc", "numref", "term") else body))
-    rest = _ROLE.sub(" ", message)
-    maths = _MATHS.findall(rest)
-    rest = _MATHS.sub(" ", rest)
-    return Counter(roles) + Counter(maths) + Counter(_CODE.findall(rest)) + Counter(_LINK.findall(rest))
+    rest = ROLE.sub(" ", message)
+    maths = MATHS.findall(rest)
+    rest = MATHS.sub(" ", rest)
+    return Counter(roles) + Counter(maths) + Counter(CODE.findall(rest)) + Counter(_LINK.findall(rest))
 
 
 def test_translations_keep_the_maths_code_and_cross_references():
@@ -95,7 +92,7 @@ def test_translations_are_chinese():
         for m in read(po):
             if not (m.id and m.string and needs_translation(m.id)):
                 continue
-            prose = _CODE.sub(" ", _MATHS.sub(" ", _ROLE.sub(" ", m.string)))
+            prose = CODE.sub(" ", MATHS.sub(" ", ROLE.sub(" ", m.string)))
             if not CJK.search(prose) and m.string.strip() != m.id.strip():
                 bad.append(f"{po.stem}: no Chinese in {m.string[:70]!r}")
             if stray_asterisks(m.string) and not stray_asterisks(m.id):
@@ -107,7 +104,7 @@ def stray_asterisks(text):
     """True if Markdown leaves an asterisk of ``text`` unrendered (maths, code and roles aside)."""
     from markdown_it import MarkdownIt
 
-    plain = _CODE.sub("C", _MATHS.sub("M", _ROLE.sub("R", text)))
+    plain = CODE.sub("C", MATHS.sub("M", ROLE.sub("R", text)))
     return "*" in re.sub(r"<[^>]+>", "", MarkdownIt("commonmark").renderInline(plain))
 
 

@@ -28,9 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 LANGUAGE = "zh_CN"
 CATALOGUES = ROOT / "locales" / LANGUAGE / "LC_MESSAGES" / "book"
 
-_MATHS = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
-_CODE = re.compile(r"``.+?``|`[^`]+`")
-_ROLE = re.compile(r"\{[\w:-]+\}`[^`]*`")
+#: inline maths, code spans and MyST roles (kind, body) in a message: what a translation keeps
+MATHS = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
+CODE = re.compile(r"``.+?``|`[^`]+`")
+ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -38,7 +39,7 @@ def needs_translation(msgid):
     """True unless the message is only maths or code (see the module's docstring)."""
     if not msgid or msgid.startswith("\n"):
         return False
-    rest = _CODE.sub(" ", _MATHS.sub(" ", _ROLE.sub(" ", msgid)))
+    rest = CODE.sub(" ", MATHS.sub(" ", ROLE.sub(" ", msgid)))
     return bool(_WORD.search(rest))
 
 

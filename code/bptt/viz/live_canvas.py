@@ -17,7 +17,6 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.font_manager import fontManager, get_font
 
-
 #: strings kept rasterised per canvas (the oldest go first: a status line that changes with
 #: every frame would otherwise grow the cache for as long as the slider moves)
 TEXT_CACHE_SIZE = 512

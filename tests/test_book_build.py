@@ -20,19 +20,41 @@ def test_clean_strict_build_passes(book_build):
     # no exemption: a WARNING line in the log is read as a warning (ipykernel's "Kernel is running
     # over TCP without encryption" notice is kept out by book/_ext/bptt_build.py)
     # After the book is written, a kernel that is still shutting down can print libzmq's teardown
-    # race ("Socket operation on non-socket", a known ipykernel 7 / pyzmq issue): not the book's,
-    # and after the build's own report. Everything before that report must be clean, and no WARNING
+    # race ("Socket operation on non-socket", a known ipykernel 7 / pyzmq issue): not the book's.
+    # It usually comes after the build's own report, but the previous chapter's kernel can also
+    # print it while the next one runs (seen once in CI): exactly that traceback is dropped
+    # (without_kernel_teardown_race). Everything before the report must be clean, and no WARNING
     # line may follow it.
     assert code == 0, f"the book build failed (exit {code}):\n" + "\n".join(log.splitlines()[-40:])
     parts = edition_logs(log)
     assert list(parts) == ["English", "Chinese"], f"the log has parts {list(parts)}"
     for edition, part in parts.items():
-        book, _, after = part.partition("Finished generating HTML")
+        book, _, after = without_kernel_teardown_race(part).partition("Finished generating HTML")
         warnings = [line for line in book.splitlines() if re.search(r"WARNING|ERROR|Traceback", line)]
         warnings += [line for line in after.splitlines() if "WARNING" in line]
         assert after, f"the {edition} edition's build log has no closing report"
         assert not warnings, f"the {edition} edition's build printed warnings or errors:\n" + "\n".join(warnings)
     assert (html / "index.html").exists() and (html / "zh" / "index.html").exists()
+
+
+#: a kernel of an earlier chapter tearing down its sockets (ipykernel 7 / pyzmq), whole
+TEARDOWN_RACE = re.compile(r"^ERROR:tornado\.general:Uncaught exception in ZMQStream callback\n"
+                           r"Traceback \(most recent call last\):\n(?:[ \t].*\n)+"
+                           r"zmq\.error\.ZMQError: Socket operation on non-socket\n", re.M)
+
+
+def without_kernel_teardown_race(log):
+    return TEARDOWN_RACE.sub("", log)
+
+
+def test_only_the_kernel_teardown_race_is_dropped_from_the_log():
+    race = ("ERROR:tornado.general:Uncaught exception in ZMQStream callback\nTraceback (most recent call last):\n"
+            '  File "zmq/sugar/socket.py", line 713, in send\n    return super().send(data)\n'
+            "zmq.error.ZMQError: Socket operation on non-socket\n")
+    other = race.replace("Socket operation on non-socket", "Resource temporarily unavailable")
+    assert without_kernel_teardown_race(f"a\n{race}b\n") == "a\nb\n"
+    assert "Traceback" in without_kernel_teardown_race(f"a\n{other}b\n")
+    assert "WARNING" in without_kernel_teardown_race(f"{race}x.md:3: WARNING: y\n")
 
 
 def edition_logs(log):

@@ -17,18 +17,56 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from catalogue import CATALOGUES, CODE, MATHS, ROLE, needs_translation, read, status  # noqa: E402
+from catalogue import CATALOGUES, CODE, MATHS, ROLE, RUNTIME, needs_translation, read, runtime_messages, status  # noqa: E402
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def catalogues():
-    return sorted(CATALOGUES.glob("*.po"))
+    """The pages' catalogues and the run-time text's (code.po)."""
+    return sorted(CATALOGUES.glob("*.po")) + [RUNTIME]
 
 
 def test_every_page_has_a_catalogue():
     pages = {p.stem for p in (ROOT / "book").glob("*.md")}
-    assert pages == {p.stem for p in catalogues()}, "one catalogue per page of book/ (make translations)"
+    assert pages == {p.stem for p in CATALOGUES.glob("*.po")}, "one catalogue per page of book/ (make translations)"
+
+
+def test_the_run_time_catalogue_holds_every_run_time_message():
+    """Every t("...") / say("...") / caption= / label= / alt= literal of code/bptt and of the
+    chapters' cells (tools/catalogue.py, runtime_messages) is in code.po: an English edit of a
+    figure label fails here until `make translations` has been run and the text translated."""
+    have = {m.id for m in read(RUNTIME) if m.id}
+    missing = [f"{m!r} ({', '.join(where)})" for m, where in runtime_messages().items() if m not in have]
+    assert not missing, "run-time text not in code.po (run `make translations`, then translate):\n" + "\n".join(missing)
+
+
+def test_runtime_messages_are_found_where_the_book_writes_them():
+    from catalogue import messages_in
+
+    source = """
+ax.set_xlabel(t("lag $k$"))
+say("largest error {e:.1e}", e=1)
+c = control([1, 2], "gain")
+d = control([1, 2], label="loss")
+ex = explorable(draw, {}, caption="a caption")
+show(draw, (3, 2), alt="a picture")
+ax.plot(x, label="not a message: plot labels go through t()")
+t(name)
+"""
+    assert [m for m, _ in messages_in(source, "x.py")] == [
+        "lag $k$", "largest error {e:.1e}", "gain", "loss", "a caption", "a picture"]
+
+
+def fields(text):
+    import string
+
+    return sorted(f for _, f, spec, _ in string.Formatter().parse(text) if f is not None)
+
+
+def test_run_time_translations_keep_their_format_fields():
+    bad = [f"{m.id!r} -> {m.string!r}" for m in read(RUNTIME) if m.id and m.string and fields(m.id) != fields(m.string)]
+    assert not bad, "a translation must keep the message's {fields}:\n" + "\n".join(bad)
 
 
 def test_every_message_a_reader_reads_is_translated_and_none_is_fuzzy():

@@ -84,6 +84,47 @@ def test_no_markdown_or_myst_source_left_in_the_text(zh):
     assert not bad, "Markdown or MyST source visible in the Chinese text:\n" + "\n".join(bad[:30])
 
 
+#: words an output may show in both editions: names, code, activations
+NAMES = {"lstm", "gru", "rnn", "rnns", "brnn", "bptt", "rtrl", "uoro", "snap", "sgd", "adam", "tanh", "relu", "sigmoid",
+         "identity", "softmax", "max", "min", "log", "exp", "inf", "nan", "true", "false", "none", "grads", "grad",
+         "params", "blas", "numpy", "float", "elman", "jordan", "pascanu", "bengio", "werbos", "diag", "norm", "sqrt"}
+_WORDS = re.compile(r"(?<![\w'\[])[A-Za-z][a-z]{2,}(?![\w'(\]])")
+
+
+def english_words(text):
+    return [w for w in _WORDS.findall(text) if w.lower() not in NAMES]
+
+
+def test_english_words_are_seen_in_an_output():
+    assert english_words("largest relative error 1e-12") == ["largest", "relative", "error"]
+    assert english_words("grads['W_hh'] tanh LSTM 最大相对误差 1e-12") == []
+
+
+def test_cell_outputs_read_in_chinese(built_html, zh):
+    """Text a cell makes when it runs (printed lines, figure captions, control labels, alt texts)
+    is Chinese in the Chinese edition, English in the English one: the build made it once per
+    language (code/bptt/i18n.py) and each edition kept its own (book/_ext/bptt_editions.py)."""
+    bad = []
+    for name in toc_pages():
+        for edition, root in (("en", Path(built_html)), ("zh", zh)):
+            page = soup(root / f"{name}.html")
+            for out in page.select(".cell_output"):
+                html = str(out)
+                if "bptt-lang:" in html:
+                    bad.append(f"{edition}/{name}: an output keeps the language markers")
+                alts = [img.get("alt", "") for img in out.select("img")]
+                labels = [el.get("aria-label", "") for el in out.select("[aria-label]")]
+                for el in out.select(".math, .MathJax, mjx-container, script, style"):
+                    el.decompose()
+                text = " ".join([out.get_text(" ", strip=True), *alts, *labels])
+                words, chinese = english_words(text), CJK.search(text)
+                if edition == "zh" and len(set(words)) > 2 and not chinese:
+                    bad.append(f"zh/{name}: English in an output: {' '.join(words[:12])}")
+                if edition == "en" and chinese:
+                    bad.append(f"en/{name}: Chinese in an output: {text[:80]}")
+    assert not bad, "\n".join(bad[:40])
+
+
 def switch_target(path):
     link = soup(path).select_one("a.bptt-edition-switch")
     assert link is not None, f"{path}: no language switch"

@@ -1,7 +1,8 @@
 """The Chinese edition's message catalogues: extract the English text, update the catalogues, report.
 
     python tools/catalogue.py update      extract the English messages and update
-                                          locales/zh_CN/LC_MESSAGES/book/<page>.po (make translations)
+                                          locales/zh_CN/LC_MESSAGES/book/<page>.po and code.po
+                                          (make translations)
     python tools/catalogue.py status      what is left to translate, page by page
 
 Extraction is Sphinx's gettext builder run by Jupyter Book with the configuration of
@@ -10,6 +11,12 @@ messages to each page's catalogue, keeps existing translations and marks those w
 changed as fuzzy. A translator then fills every empty or fuzzy ``msgstr`` (and removes the
 ``#, fuzzy`` line) and runs ``make test``.
 
+Text made at run time (figure labels, captions, printed lines: ``code/bptt/i18n.py``) is in
+``code.po``: :func:`runtime_messages` reads the Python of ``code/bptt`` and of the chapters' code
+cells and collects the string literals given to ``t(...)`` and ``say(...)``, to ``caption=`` and
+``label=`` of ``explorable(...)``/``control(...)`` (and a control's second argument), and to
+``alt=`` of ``show(...)``.
+
 Which messages need a translation (:func:`needs_translation`): every message a reader reads.
 Only maths and code are exempt: a display equation (its message starts with a line break, as
 MyST writes math blocks), or a message that is nothing but inline maths ``$...$``, code spans,
@@ -17,6 +24,7 @@ MyST roles (``{doc}`...```, ``{eq}`...```, ...), digits and punctuation. An exem
 still be translated (words in ``\\text{...}`` inside an equation, say).
 """
 import argparse
+import ast
 import os
 import re
 import shutil
@@ -27,6 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGE = "zh_CN"
 CATALOGUES = ROOT / "locales" / LANGUAGE / "LC_MESSAGES" / "book"
+RUNTIME = CATALOGUES.parent / "code.po"
+#: functions whose first argument is a message; keyword arguments that are messages, by function
+MESSAGE_FUNCTIONS = ("t", "say")
+MESSAGE_KEYWORDS = {"explorable": ("caption",), "control": ("label",), "show": ("alt",)}
 
 #: inline maths, code spans and MyST roles (kind, body) in a message: what a translation keeps
 MATHS = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
@@ -52,9 +64,11 @@ def read(path):
 
 def status(catalogues=CATALOGUES):
     """{page: (untranslated, fuzzy)}: msgids of messages that need a translation and have none,
-    and of messages marked fuzzy (their English changed since they were translated)."""
+    and of messages marked fuzzy (their English changed since they were translated); the
+    run-time messages' catalogue (code.po, beside the pages' folder) is the page "code"."""
     out = {}
-    for po in sorted(Path(catalogues).glob("*.po")):
+    runtime = Path(catalogues).parent / "code.po"
+    for po in sorted(Path(catalogues).glob("*.po")) + ([runtime] if runtime.exists() else []):
         untranslated, fuzzy = [], []
         for m in read(po):
             if not m.id:
@@ -85,8 +99,70 @@ def extract(out):
     return out / "_build" / "gettext" / "book"
 
 
+def _called(node):
+    f = node.func
+    return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+
+
+def _literal(node):
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def messages_in(source, where):
+    """[(message, "where:line")] of the Python ``source`` (see the module's docstring)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name, args = _called(node), []
+        if name in MESSAGE_FUNCTIONS and node.args:
+            args.append(node.args[0])
+        if name == "control" and len(node.args) > 1:
+            args.append(node.args[1])
+        args += [k.value for k in node.keywords if k.arg in MESSAGE_KEYWORDS.get(name, ())]
+        found += [((node.lineno, node.col_offset), text, f"{where}:{node.lineno}") for text in map(_literal, args) if text]
+    return [(text, at) for _, text, at in sorted(found, key=lambda f: f[0])]
+
+
+def chapter_code(path):
+    """The code cells of a chapter (book/<page>.md), IPython magics and shell lines blanked."""
+    import jupytext
+
+    if "{code-cell}" not in Path(path).read_text(encoding="utf-8"):     # not a notebook
+        return
+    for cell in jupytext.read(path).cells:
+        if cell.cell_type == "code":
+            yield "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                            for line in cell.source.split("\n"))
+
+
+def runtime_messages(root=ROOT):
+    """{message: [where, ...]} of the run-time text in code/bptt and in the chapters' cells."""
+    found = {}
+    sources = [(p, p.read_text(encoding="utf-8")) for p in sorted((Path(root) / "code" / "bptt").rglob("*.py"))]
+    sources += [(p, cell) for p in sorted((Path(root) / "book").glob("*.md")) for cell in chapter_code(p)]
+    for path, source in sources:
+        for text, where in messages_in(source, path.relative_to(root).as_posix()):
+            found.setdefault(text, []).append(where)
+    return found
+
+
+def write_runtime_pot(out):
+    """Write the run-time messages to ``out``/code.pot."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    cat = Catalog(project="bptt-book", charset="utf-8")
+    for text in runtime_messages():
+        cat.add(text, flags=("python-format",) if "{" in text else ())
+    Path(out).mkdir(parents=True, exist_ok=True)
+    with open(Path(out) / "code.pot", "wb") as f:
+        write_po(f, cat, width=76, no_location=True)
+
+
 def update(out=ROOT / "_build" / "gettext"):
     pots = extract(out)
+    write_runtime_pot(pots.parent)
     sphinx_intl = Path(sys.executable).with_name("sphinx-intl")
     subprocess.run([str(sphinx_intl), "update", "-p", str(pots.parent), "-l", LANGUAGE, "-d", str(ROOT / "locales")],
                    check=True)

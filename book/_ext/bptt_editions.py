@@ -19,7 +19,11 @@ extension
    of it to extract;
 4. translates the captions of the table of contents' parts ("Chapters", ...): Jupyter Book's
    _toc.yml becomes toctrees (sphinx-external-toc) after Sphinx has translated the page, so
-   their captions are looked up in the root page's catalogue here.
+   their captions are looked up in the root page's catalogue here;
+5. keeps, in every HTML output of a cell, the edition's own language: text made at run time
+   (figure labels, captions, printed lines; see ``code/bptt/i18n.py``) is made once per
+   language by the one execution, each version between ``<!--bptt-lang:xx-->`` markers, and
+   the other language's versions are dropped here.
 """
 import html
 import re
@@ -150,10 +154,31 @@ class ExerciseTitlesInCatalogue(SphinxPostTransform):
                 sub.parent.parent.append(copy)
 
 
+_LANG_BLOCK = re.compile(r"<!--bptt-lang:([\w-]+)-->(.*?)<!--/bptt-lang:\1-->", re.S)
+
+
+def keep_language(text, lang):
+    """``text`` with only ``lang``'s marked blocks (their markers removed); unmarked text is kept."""
+    return _LANG_BLOCK.sub(lambda m: m.group(2) if m.group(1) == lang else "", text)
+
+
+class OutputsInTheEditionsLanguage(SphinxTransform):
+    """Drop the other language's versions from the cells' HTML outputs (5. above)."""
+
+    default_priority = 500
+
+    def apply(self):
+        lang = edition(self.app)
+        for node in list(self.document.findall(nodes.raw)):
+            if "<!--bptt-lang:" in node.astext():
+                node[:] = [nodes.Text(keep_language(node.astext(), lang))]
+
+
 def setup(app):
     glue_from_the_page()
     app.add_transform(ExerciseTitlesTranslatable)
     app.add_transform(TocCaptionsTranslated)
+    app.add_transform(OutputsInTheEditionsLanguage)
     app.add_post_transform(ExerciseTitlesInCatalogue)
     app.connect("html-page-context", add_switch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -23,7 +23,6 @@ import html
 import io
 import itertools
 import json
-import os
 import re
 import threading
 import uuid
@@ -33,6 +32,7 @@ import numpy as np
 from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.figure import Figure
 
+from ..i18n import each_language, in_book_build, marked, t
 from .inspect import add_png_text, png_size, png_text, recording, summarize
 from .live import Latest, in_kernel, live_range
 from .live_canvas import LiveCanvas, clear_moving, encode_png
@@ -95,11 +95,6 @@ def plain_text(text):
     text = re.sub(r"\\[,;:!]", " ", text).replace(r"\|", "‖").replace(r"\$", "$")
     text = re.sub(r"\\([A-Za-z]+)\s*", r" \1 ", text)
     return re.sub(r"\s+", " ", text).replace("( ", "(").replace(" )", ")").strip()
-
-
-def in_book_build():
-    """True when the notebook is being executed by the book build."""
-    return os.environ.get("BPTT_BOOK_BUILD") == "1"
 
 
 def figure_png(fig, dpi, compact=False):
@@ -210,13 +205,14 @@ class Explorable:
             self.draw(fig, **vals)
             bad = nonfinite_count(fig)
             if bad:
-                _note(fig, f"{bad} plotted values are not finite (overflow) and are not drawn", "tab:red")
+                _note(fig, t("{bad} plotted values are not finite (overflow) and are not drawn").format(bad=bad),
+                      "tab:red")
         except Exception as exc:
             if strict:
                 raise
             clear_moving(fig)
             fig.clear()
-            _note(fig, f"cannot draw this setting: {type(exc).__name__}: {exc}", "tab:red")
+            _note(fig, t("cannot draw this setting: {error}").format(error=f"{type(exc).__name__}: {exc}"), "tab:red")
 
     def grid(self):
         """Every combination of control values, in row-major order (the last control fastest)."""
@@ -226,12 +222,19 @@ class Explorable:
     def static_html(self):
         """Self-contained HTML: the controls, every frame as inline PNG, and a little JavaScript.
 
+        In the book build, made once per edition's language (:func:`bptt.i18n.each_language`),
+        each on a fresh figure: the build keeps each edition's own.
+
         Accessible: each control's aria-label is its label (a slider also says its value in
         aria-valuetext), the image's alt text is the caption plus the current setting and follows
         the controls, and a slider's <output> is a polite live region. The caption is typeset by
         MathJax (inline maths written \\( ... \\)). The image sits in a ``bptt-scroll`` box: on a
         narrow screen ``book/_static/bptt.css`` keeps it at its natural width, scrolled sideways.
         """
+        return marked(each_language(self._static_html))
+
+    def _static_html(self):
+        self._fig = None                             # a fresh figure: a drawing may keep its texts
         names = list(self.controls)
         frames = [self.render(compact=True, **dict(zip(names, combo))) for combo in self.grid()]
         width, height = png_size(frames[0])
@@ -242,10 +245,11 @@ class Explorable:
         rows, setting = [], []
         for k, i0 in zip(names, start):
             c = self.controls[k]
-            label = html.escape(c.label or k)
-            name = html.escape(plain_text(c.label or k))
+            words = t(c.label) if c.label else k
+            label = html.escape(words)
+            name = html.escape(plain_text(words))
             now = html.escape(c.text(c.values[i0]))
-            setting.append(f"{plain_text(c.label or k)} = {c.text(c.values[i0])}")
+            setting.append(f"{plain_text(words)} = {c.text(c.values[i0])}")
             if c.numeric:
                 texts = json.dumps([c.text(v) for v in c.values])
                 rows.append(
@@ -258,13 +262,14 @@ class Explorable:
                                for j, v in enumerate(c.values))
                 rows.append(f'<label>{label} <select aria-label="{name}">{opts}</select></label>')
         sizes = [len(c.values) for c in self.controls.values()]
-        caption = (f'<div class="bptt-caption mathjax_process">{html.escape(self.caption)}</div>'
+        caption = (f'<div class="bptt-caption mathjax_process">{html.escape(t(self.caption))}</div>'
                    if self.caption else "")
-        alt = plain_text(self.caption) if self.caption else "Explorable figure."
-        alt_now = f"{alt} Setting: {', '.join(setting)}."
+        alt = plain_text(t(self.caption)) if self.caption else t("Explorable figure.")
+        now_is = t("Setting: {setting}.")
+        alt_now = f"{alt} {now_is.format(setting=', '.join(setting))}"
         return f"""<div class="bptt-explorable" id="{uid}" style="margin:0.5em 0 1em 0">
 <div class="bptt-scroll" tabindex="0"><img class="bptt-frame" width="{width}" height="{height}"
- alt="{html.escape(alt_now)}" data-alt="{html.escape(alt)}" style="max-width:100%;height:auto"
+ alt="{html.escape(alt_now)}" data-alt="{html.escape(alt)}" data-now="{html.escape(now_is)}" style="max-width:100%;height:auto"
  src="data:image/png;base64,{frames[flat]}"></div>
 <div class="bptt-controls" style="display:flex;flex-wrap:wrap;gap:0.4em 1.5em;font-size:0.9em">{''.join(rows)}</div>
 {caption}<script type="application/json" class="bptt-frames">{json.dumps(frames)}</script>
@@ -278,7 +283,7 @@ function update(){{var k=0, now=[];inputs.forEach(function(el,i){{var v=parseInt
  if(el.dataset.texts){{el.nextElementSibling.textContent=t;el.setAttribute("aria-valuetext",t);}}
  now.push(el.getAttribute("aria-label")+" = "+t);}});
  img.src="data:image/png;base64,"+frames[k];
- img.alt=img.dataset.alt+" Setting: "+now.join(", ")+".";}}
+ img.alt=img.dataset.alt+" "+img.dataset.now.replace("{{setting}}",now.join(", "));}}
 inputs.forEach(function(el){{el.addEventListener("input",update);el.addEventListener("change",update);}});
 }})();</script></div>"""
 
@@ -297,7 +302,7 @@ inputs.forEach(function(el){{el.addEventListener("input",update);el.addEventList
         ranges = {k: c.live_range for k, c in self.controls.items()}
 
         def make(name, c):
-            label, rng = c.label or name, ranges[name]
+            label, rng = t(c.label) if c.label else name, ranges[name]
             if rng is not None:
                 return rng.widget(self.default[name], label)
             options = [(c.text(v), v) for v in c.values]
@@ -321,14 +326,14 @@ inputs.forEach(function(el){{el.addEventListener("input",update);el.addEventList
             el.observe(lambda _: latest.submit({k: value(k, e) for k, e in inputs.items()}), names="value")
         children = [w.HBox(list(inputs.values()), layout=w.Layout(flex_flow="row wrap")), image]
         if self.caption:
-            children.append(w.HTMLMath(f"<em>{html.escape(self.caption)}</em>"))
+            children.append(w.HTMLMath(f"<em>{html.escape(t(self.caption))}</em>"))
         box = w.VBox(children)
         box.latest = latest
         return box
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        names = ", ".join(c.label or k for k, c in self.controls.items())
-        bundle = {"text/plain": f"<explorable figure with controls: {names}>"}
+        names = ", ".join(t(c.label) if c.label else k for k, c in self.controls.items())
+        bundle = {"text/plain": "<" + t("explorable figure with controls: {names}").format(names=names) + ">"}
         if in_book_build():
             bundle["text/html"] = self.static_html()
         else:

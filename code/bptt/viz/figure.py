@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from matplotlib.figure import Figure
 
-from .explorable import figure_png, in_book_build, plain_text
+from ..i18n import EachLanguage, each_language, in_book_build, t
+from .explorable import figure_png, plain_text
 from .inspect import png_size
 
 
@@ -22,7 +23,7 @@ def describe(fig):
             bits.append(f"({', '.join(axes)})")
         if bits:
             parts.append(plain_text(" ".join(bits)))
-    return "Figure: " + "; ".join(parts) + "." if parts else "Figure."
+    return t("Figure: {parts}.").format(parts="; ".join(parts)) if parts else t("Figure.")
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,16 @@ class StaticFigure:
 def show(draw, figsize, *args, dpi=96, alt=None, **kwargs):
     """Draw ``draw(fig, *args, **kwargs)`` on a fresh figure of ``figsize`` and display it once.
 
-    ``alt``: what the figure shows, for readers who cannot see it (default: built from the
-    figure's titles and axis labels). Returns None, so that a cell ending with ``show(...)``
-    shows the figure exactly once.
+    ``alt``: what the figure shows, for readers who cannot see it (English, translated by
+    :func:`bptt.i18n.t`; default: built from the figure's titles and axis labels). In the book
+    build the figure is drawn once per edition's language. Returns None, so that a cell ending
+    with ``show(...)`` shows the figure exactly once.
     """
     from IPython.display import display
 
-    fig = Figure(figsize=figsize, layout="constrained")
-    draw(fig, *args, **kwargs)
-    display(StaticFigure(figure_png(fig, dpi=dpi), describe(fig) if alt is None else alt))
+    def make():
+        fig = Figure(figsize=figsize, layout="constrained")
+        draw(fig, *args, **kwargs)
+        return StaticFigure(figure_png(fig, dpi=dpi), describe(fig) if alt is None else t(alt))
+
+    display(EachLanguage(each_language(make)))

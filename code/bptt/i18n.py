@@ -1,0 +1,188 @@
+"""Text made at run time (figure labels, captions, control labels, printed lines) in the edition's language.
+
+The book is executed once for both editions. So whatever a cell shows a reader is made once per
+language by the book build, and each edition keeps its own (``book/_ext/bptt_editions.py``
+drops the other language's block from every output); in Jupyter it is made in the kernel's
+language only: ``BPTT_LANG`` (``en``, the default, or ``zh_CN``).
+
+* :func:`t` is the one way to write such text: ``t("lag $k$")`` is the English, translated in
+  ``locales/<language>/LC_MESSAGES/code.po`` (``make translations`` extracts every ``t("...")``,
+  ``say("...")`` and every ``caption=``/``label=``/``alt=`` string literal of ``code/`` and of the
+  chapters' cells into that catalogue). A message may hold ``str.format`` fields:
+  ``t("largest error {err:.1e}").format(err=e)``; its translation keeps the same fields.
+* :func:`language` sets the language (and a matplotlib font with Chinese glyphs) for a block.
+* :func:`each_language` makes something once per language: in the book build, every edition's
+  language, marked; elsewhere the current language alone.
+* :func:`say` and :func:`printout` show printed text a reader reads, in every language made.
+"""
+import contextlib
+import html
+import io
+import os
+from pathlib import Path
+
+LANGUAGES = ("en", "zh_CN")
+ENGLISH = "en"
+LOCALES = Path(__file__).resolve().parents[2] / "locales"
+#: the font matplotlib falls back on for Chinese glyphs (Debian's fonts-noto-cjk)
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC")
+
+
+def _check(lang):
+    if lang not in LANGUAGES:
+        raise ValueError(f"language: expected one of {', '.join(LANGUAGES)}, got {lang!r}")
+    return lang
+
+
+_state = {"lang": _check(os.environ.get("BPTT_LANG") or ENGLISH)}
+_catalogues = {}
+
+
+def current():
+    """The language text is made in now."""
+    return _state["lang"]
+
+
+def catalogue(lang):
+    """{English: translation} of ``lang``'s ``code.po`` (translated, not fuzzy, messages only)."""
+    if lang not in _catalogues:
+        path = LOCALES / lang / "LC_MESSAGES" / "code.po"
+        found = {}
+        if lang != ENGLISH and path.exists():
+            from babel.messages.pofile import read_po
+
+            with open(path, "rb") as f:
+                found = {m.id: m.string for m in read_po(f) if m.id and m.string and not m.fuzzy}
+        _catalogues[lang] = found
+    return _catalogues[lang]
+
+
+def t(message):
+    """``message`` (English) in the current language; itself where it has no translation."""
+    if not isinstance(message, str):
+        raise TypeError(f"message: expected a str, got {type(message).__name__}")
+    lang = current()
+    return message if lang == ENGLISH else catalogue(lang).get(message, message)
+
+
+def cjk_font():
+    """The first installed font of CJK_FONTS, or None."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in names), None)
+
+
+def font_rc(lang):
+    """matplotlib settings for ``lang``: for Chinese, a CJK font first, then DejaVu Sans for the
+    glyphs it lacks (matplotlib's font fallback). The CJK font must come first: the words around
+    inline maths (``"滞后 $k$"``) are set by mathtext in the first family alone."""
+    if lang == ENGLISH:
+        return {}
+    font = cjk_font()
+    if font is None:
+        raise RuntimeError(f"no font with Chinese glyphs for figures in {lang}: install one of {', '.join(CJK_FONTS)} "
+                           "(Debian: apt install fonts-noto-cjk), then remove matplotlib's font cache "
+                           "(.venv/mplconfig) so that matplotlib finds it")
+    return {"font.family": [font, "DejaVu Sans"]}
+
+
+@contextlib.contextmanager
+def language(lang):
+    """Make text (and figures) in ``lang`` inside the block."""
+    import matplotlib
+
+    before = _state["lang"]
+    _state["lang"] = _check(lang)
+    try:
+        with matplotlib.rc_context(font_rc(lang)):
+            yield
+    finally:
+        _state["lang"] = before
+
+
+def in_book_build():
+    """True when the notebook is being executed by the book build."""
+    return os.environ.get("BPTT_BOOK_BUILD") == "1"
+
+
+def each_language(make):
+    """{language: make()} for every edition's language in the book build, else for the current one."""
+    langs = LANGUAGES if in_book_build() else (current(),)
+    out = {}
+    for lang in langs:
+        with language(lang):
+            out[lang] = make()
+    return out
+
+
+def marked(by_lang):
+    """HTML holding each language's HTML between markers that the build keeps or drops per edition."""
+    if len(by_lang) == 1:
+        return next(iter(by_lang.values()))
+    return "".join(f"<!--bptt-lang:{lang}-->{text}<!--/bptt-lang:{lang}-->" for lang, text in by_lang.items())
+
+
+class EachLanguage:
+    """One displayable object per language (``{language: object}``, as :func:`each_language`
+    makes them): shows the current language's object, and in the book build the HTML of all of
+    them, marked (each edition keeps its own)."""
+
+    def __init__(self, by_lang):
+        if not by_lang:
+            raise ValueError("by_lang: expected at least one language")
+        self.by_lang = dict(by_lang)
+
+    def here(self):
+        """The current language's object (the first one made if the current language was not)."""
+        return self.by_lang.get(current(), next(iter(self.by_lang.values())))
+
+    def __repr__(self):
+        return repr(self.here())
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundles = {lang: obj._repr_mimebundle_() for lang, obj in self.by_lang.items()}
+        bundle = dict(bundles.get(current()) or next(iter(bundles.values())))
+        if len(bundles) > 1 and all("text/html" in b for b in bundles.values()):
+            bundle["text/html"] = marked({lang: b["text/html"] for lang, b in bundles.items()})
+        return bundle
+
+
+class Printed:
+    """Printed text: shown as printed output (text/plain) in Jupyter, and in the book build as
+    the same preformatted block in HTML (so that it can be kept per edition)."""
+
+    def __init__(self, text):
+        self.text = text.rstrip("\n")
+
+    def __repr__(self):
+        return self.text
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = {"text/plain": self.text}
+        if in_book_build():
+            bundle["text/html"] = ('<div class="bptt-printed highlight-myst-ansi notranslate"><div class="highlight"><pre>'
+                                   f"{html.escape(self.text)}</pre></div></div>")
+        return bundle
+
+
+def printout(write):
+    """Show what ``write()`` prints, made once per language (see :func:`each_language`).
+
+    ``write`` should only print (do the computing before): in the book build it runs once per
+    language. Returns None, so a cell ending with ``printout(...)`` shows the text once.
+    """
+    from IPython.display import display
+
+    def run():
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            write()
+        return buf.getvalue()
+
+    display(EachLanguage({lang: Printed(text) for lang, text in each_language(run).items()}))
+
+
+def say(message, **values):
+    """Print ``t(message).format(**values)`` (see :func:`printout`)."""
+    printout(lambda: print(t(message).format(**values)))

@@ -1,0 +1,85 @@
+"""What the Chinese edition costs the build: both editions against the English alone, cold and after a prose edit.
+
+    python benchmarks/bench_editions.py [--keep DIR]
+
+Works on a copy of the repository's sources (book/, code/, locales/, tools/, the configuration) in
+a temporary folder, so nothing here touches the working tree or its _build/:
+
+  cold        tools/build_book.py from nothing (no execution cache): the English edition (which
+              executes every chapter, making run-time text once per language) and then the
+              Chinese one (from the English execution cache, nothing executed). Target of issue
+              16: both at most 1.3x the English edition alone.
+  prose edit  one sentence of the introduction's English changed, then both editions rebuilt
+              (the cache holds every notebook's outputs: nothing executed). Target: at most 15 s
+              for both.
+Times are the build script's own per-edition wall clock (its log), in this run, on this machine.
+"""
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from timing import header
+
+ROOT = Path(__file__).resolve().parents[1]
+COPY = ["_config.yml", "_toc.yml", "book", "locales", "tools", "jupytext.toml"]     # the chapters import the installed bptt
+EDIT = ("book/intro_rnn.md", "This chapter")          # a file and a phrase of its prose to change
+TIMES = re.compile(r"\[(English|Chinese) edition: exit (\d+), (\d+) s\]")
+
+
+def copy_sources(dest):
+    for name in COPY:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("_build", "__pycache__", "*.mo"))
+        else:
+            shutil.copy2(src, dest / name)
+
+
+def build(src):
+    """{edition: seconds} of one run of the copy's tools/build_book.py (the copy builds into itself)."""
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(src / "tools" / "build_book.py")], cwd=src,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    found = {e: (int(code), int(s)) for e, code, s in TIMES.findall((src / "_build" / "build.log").read_text())}
+    if proc.returncode or any(code for code, _ in found.values()) or len(found) != 2:
+        sys.exit(f"the build failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
+    return {e: s for e, (_, s) in found.items()}, wall
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--keep", help="build in this folder and keep it (default: a temporary folder)")
+    a = ap.parse_args()
+    header("the two editions: build time, cold and after a prose edit")
+    tmp = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="bench-editions-"))
+    try:
+        src = tmp / "book-copy"
+        shutil.rmtree(src, ignore_errors=True)
+        src.mkdir(parents=True)
+        copy_sources(src)
+        cold, wall = build(src)
+        ratio = (cold["English"] + cold["Chinese"]) / cold["English"]
+        print(f"cold build   English {cold['English']:4d} s, Chinese {cold['Chinese']:4d} s "
+              f"(wall {wall:.0f} s): both / English alone = {ratio:.2f}  (target <= 1.30)")
+        path, phrase = EDIT
+        page = src / path
+        text = page.read_text(encoding="utf-8")
+        assert phrase in text, f"{path} no longer has {phrase!r}: pick another phrase for the benchmark"
+        page.write_text(text.replace(phrase, phrase + " (edited)", 1), encoding="utf-8")
+        again, wall = build(src)
+        both = again["English"] + again["Chinese"]
+        print(f"prose edit   English {again['English']:4d} s, Chinese {again['Chinese']:4d} s "
+              f"(wall {wall:.0f} s): both = {both} s  (target <= 15 s)")
+    finally:
+        if not a.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

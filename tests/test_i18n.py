@@ -61,6 +61,14 @@ def test_each_language_makes_every_edition_in_the_build(book_build):
     assert each_language(i18n.current) == {"en": "en", "zh_CN": "zh_CN"}
 
 
+def test_the_build_languages_can_be_listed(book_build, monkeypatch):
+    monkeypatch.setenv("BPTT_BUILD_LANGUAGES", "en")
+    assert each_language(i18n.current) == {"en": "en"}
+    monkeypatch.setenv("BPTT_BUILD_LANGUAGES", "en,fr")
+    with pytest.raises(ValueError, match="got 'fr'"):
+        each_language(i18n.current)
+
+
 def test_each_edition_keeps_its_own_blocks():
     text = "<p>x</p>" + i18n.marked({"en": "<b>lag</b>", "zh_CN": "<b>滞后</b>"}) + "<p>y</p>"
     assert keep_language(text, "en") == "<p>x</p><b>lag</b><p>y</p>"

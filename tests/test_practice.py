@@ -519,3 +519,48 @@ def test_the_report_says_where_a_sweep_goes_wrong_and_which_problems_are_right()
     assert "Right on 1 of 4 problems: a graph of N = 1 variable." in message
     assert ("Sweeping back from z_4 on the chapter's system (N = 4), the first wrong value "
             "is ∂⁺E/∂z_2.") in message
+
+
+def test_in_the_book_build_the_result_is_made_in_each_language_and_reads_as_one(monkeypatch):
+    from bptt import i18n
+
+    monkeypatch.setenv("BPTT_BOOK_BUILD", "1")
+    result = practice.check("elman_bptt", practice.mistake("elman_bptt", "one_path"))
+    assert set(result.by_lang) == set(i18n.LANGUAGES)
+    assert not result.passed and result.mistake == "one_path" and result.written
+    assert result.read.doc == "bptt_elman" and str(result).startswith("✘ elman_bptt: mistake one_path")
+    assert practice.MISTAKES["elman_bptt"]["one_path"] in result.message
+    page = result._repr_mimebundle_()["text/html"]
+    assert all(f"<!--bptt-lang:{lang}-->" in page for lang in i18n.LANGUAGES)
+    assert page.count('href="bptt_elman.html#equation-eq-bptt-elman-one-path"') == len(i18n.LANGUAGES)
+    with i18n.language("zh_CN"):
+        assert result.message == result.by_lang["zh_CN"].message
+    monkeypatch.delenv("BPTT_BOOK_BUILD")
+    stub = practice.check("elman_bptt", lambda params, X, Y, h0=None: (_ for _ in ()).throw(NotImplementedError))
+    assert isinstance(stub, practice.CheckResult) and not stub.written
+    assert str(stub).startswith("✘ elman_bptt: not written yet")
+
+
+def test_the_text_around_a_message_is_made_in_its_language():
+    from bptt import i18n
+
+    with i18n.language("zh_CN"):
+        result = practice.check("elman_bptt", practice.mistake("elman_bptt", "one_path"))
+    zh = i18n.catalogue("zh_CN")
+    heading = zh.get("✘ {name}: mistake {mistake}", "✘ {name}: mistake {mistake}")
+    assert result.heading == heading.format(name="elman_bptt", mistake="one_path")
+    assert str(result).startswith(result.heading)        # read later, in English: still its own
+    assert practice.mistakes.describe("elman_bptt", "one_path") == practice.MISTAKES["elman_bptt"]["one_path"]
+
+
+def test_chinese_lines_wrap_to_the_width_and_keep_their_punctuation():
+    from bptt.i18n import columns as _width
+    from bptt.practice.result import WIDTH, _fill
+
+    text = ("你的函数犯了一个典型错误 one_path：δ_t 中漏掉了循环项 W_hhᵀ δ_{t+1}：只沿经过 o_t 的那条路径"
+            "（返回的某个梯度是转置的），在全部 4 个问题上，n = 4，你的结果都恰好等于只做了这一处改动的正确计算。") * 2
+    lines = _fill(text).splitlines()
+    assert len(lines) > 2 and "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(_width(line) <= WIDTH for line in lines)
+    assert not any(line[0] in "，。：）" or line[-1] == "（" for line in lines)
+    assert "n = 4" in _fill(text)

@@ -11,7 +11,7 @@ import functools
 from .checker import check
 from .compare import VARIANT
 from .mistakes import EXERCISES, MISTAKES, READ, Read, check_name
-from .result import CheckResult
+from .result import CheckResult, CheckResults
 from .solutions import clip_global_norm, elman_bptt, ordered_backward, rtrl_step, truncated_bptt
 from .solutions_lstm import lstm_bptt
 
@@ -38,5 +38,5 @@ def mistake(name, mistake_name):
     return wrong
 
 
-__all__ = ["EXERCISES", "MISTAKES", "READ", "Read", "CheckResult", "check", "reference",
+__all__ = ["EXERCISES", "MISTAKES", "READ", "Read", "CheckResult", "CheckResults", "check", "reference",
            "mistake"]

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..i18n import t
 from ..lstm import lstm_shapes
 from ..params import elman_shapes
 
@@ -23,11 +24,27 @@ class ContractError(Exception):
     """The reader's function returned something of the wrong kind (the message says what)."""
 
 
+def returns(name):
+    """What exercise ``name`` returns (RETURNS), in the current language."""
+    if name == "ordered_backward":
+        return t("grad, an array of shape (N,)")
+    return RETURNS[name]
+
+
 def _kind(x):
     if isinstance(x, np.ndarray):
-        return f"an array of shape {x.shape}"
+        return t("an array of shape {shape}").format(shape=x.shape)
     kind = type(x).__name__
-    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+    return (t("an {kind}") if kind[0] in "aeiou" else t("a {kind}")).format(kind=kind)
+
+
+def _what(label):
+    """What the one number ``label`` is."""
+    if label == "loss_t":
+        return t("ℓ_t summed over the batch")
+    if label == "norm":
+        return t("the global norm before clipping")
+    return t("the loss summed over batch and time")
 
 
 def real_array(x, label):
@@ -35,45 +52,54 @@ def real_array(x, label):
     try:
         arr = np.asarray(x)
     except Exception:                                # ragged lists and the like
-        raise ContractError(f"your {label} is {_kind(x)}, not an array of numbers") from None
+        raise ContractError(t("your {label} is {kind}, not an array of numbers").format(
+            label=label, kind=_kind(x))) from None
     if arr.dtype.kind == "O":
-        raise ContractError(f"your {label} is {_kind(x)}, not an array of real numbers")
+        raise ContractError(t("your {label} is {kind}, not an array of real numbers").format(
+            label=label, kind=_kind(x)))
     if arr.dtype == bool or arr.dtype.kind not in "iuf":
-        raise ContractError(f"your {label} is {_kind(x)} of dtype {arr.dtype}; it must hold "
-                            "real numbers (float64)")
+        raise ContractError(t("your {label} is {kind} of dtype {dtype}; it must hold "
+                              "real numbers (float64)").format(label=label, kind=_kind(x),
+                                                               dtype=arr.dtype))
     return arr.astype(np.float64)
 
 
-def scalar(x, label, hint):
-    """One real number, or ContractError (``hint`` says what the number is)."""
+def scalar(x, label):
+    """One real number, or ContractError (saying what the number is)."""
     if isinstance(x, (bool, np.bool_)):
-        raise ContractError(f"your {label} is a bool; it must be one number, {hint}")
+        raise ContractError(t("your {label} is a bool; it must be one number, {what}").format(
+            label=label, what=_what(label)))
     if isinstance(x, numbers.Real):
         return np.array(float(x))
     arr = real_array(x, label)
     if arr.shape != ():
-        raise ContractError(f"your {label} has shape {arr.shape}; it must be one number, {hint}")
+        raise ContractError(t("your {label} has shape {shape}; it must be one number, {what}")
+                            .format(label=label, shape=arr.shape, what=_what(label)))
     return arr
 
 
 def array_dict(d, label, keys):
     """A dict of arrays with exactly ``keys``, or ContractError."""
     if not isinstance(d, Mapping):
-        raise ContractError(f"your {label} is {_kind(d)}; it must be a dict keyed "
-                            f"{sorted(keys)}")
+        raise ContractError(t("your {label} is {kind}; it must be a dict keyed {keys}").format(
+            label=label, kind=_kind(d), keys=sorted(keys)))
     missing = [k for k in keys if k not in d]
     extra = [k for k in d if k not in keys]
     if missing or extra:
-        raise ContractError(f"your {label} must have exactly the keys {list(keys)}; "
-                            f"missing {missing}, unexpected {extra}")
+        raise ContractError(t("your {label} must have exactly the keys {keys}; "
+                              "missing {missing}, unexpected {extra}").format(
+                                  label=label, keys=list(keys), missing=missing, extra=extra))
     return {f"{label}[{k!r}]": real_array(d[k], f"{label}[{k!r}]") for k in keys}
 
 
 def tuple_of(raw, name, n):
     if not isinstance(raw, (tuple, list)) or len(raw) != n:
-        length = f" of length {len(raw)}" if isinstance(raw, (tuple, list)) else ""
-        raise ContractError(f"your function returned {_kind(raw)}{length}; it must return "
-                            f"{RETURNS[name]}, a tuple of {n}")
+        if isinstance(raw, (tuple, list)):
+            got = t("{kind} of length {n}").format(kind=_kind(raw), n=len(raw))
+        else:
+            got = _kind(raw)
+        raise ContractError(t("your function returned {got}; it must return "
+                              "{returns}, a tuple of {n}").format(got=got, returns=returns(name), n=n))
     return raw
 
 
@@ -84,14 +110,14 @@ def flatten(name, raw, keys):
     if name == "rtrl_step":
         h, P, loss, grads = tuple_of(raw, name, 4)
         return {"h": real_array(h, "h"), **array_dict(P, "P", ("W_hx", "W_hh", "b_h")),
-                "loss_t": scalar(loss, "loss_t", "ℓ_t summed over the batch"),
+                "loss_t": scalar(loss, "loss_t"),
                 **array_dict(grads, "grads_t", keys)}
     if name == "clip_global_norm":
         clipped, norm = tuple_of(raw, name, 2)
         return {**array_dict(clipped, "clipped", keys),
-                "norm": scalar(norm, "norm", "the global norm before clipping")}
+                "norm": scalar(norm, "norm")}
     loss, grads = tuple_of(raw, name, 2)
-    return {"loss": scalar(loss, "loss", "the loss summed over batch and time"),
+    return {"loss": scalar(loss, "loss"),
             **array_dict(grads, "grads", keys)}
 
 
@@ -112,7 +138,7 @@ def spelled(name, label, dims):
     if name == "ordered_backward":
         return "(N,)"
     if name == "clip_global_norm":
-        return f"the shape of grads[{key!r}]"
+        return t("the shape of grads[{key}]").format(key=repr(key))
     if label == "h":
         return "(B, n)"
     if label.startswith("P["):

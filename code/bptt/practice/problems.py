@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..i18n import t
 from ..lstm import lstm_init_params
 from ..ordered import source_system
 from ..params import init_params
@@ -22,7 +23,7 @@ class Problem(NamedTuple):
 
     args: tuple
     dims: dict
-    about: str
+    about: str          # in the language current when the problem was made
 
 
 def _rng(*key):
@@ -52,12 +53,17 @@ def state(B, n, seed, scale=0.5):
     return _rng(3, seed).normal(0, scale, (B, n))
 
 
+def _with_h0(dims, given):
+    return (t("{sizes}, h0 given") if given else t("{sizes}, h0 None")).format(sizes=_sizes(dims))
+
+
 def _ordered(N, seed, density=1.0):
     rng = _rng(4, seed)
     A = np.tril(rng.normal(0, 0.8, (N, N)), -1)
     A *= np.tril(rng.random((N, N)) < density, -1)
     e = rng.normal(size=N)
-    return Problem((A, e), {"N": N}, f"a graph of N = {N} variable" + "s" * (N > 1))
+    about = t("a graph of N = {N} variables") if N > 1 else t("a graph of N = {N} variable")
+    return Problem((A, e), {"N": N}, about.format(N=N))
 
 
 def _elman(T, B, m, n, q, with_h0, seed):
@@ -65,14 +71,13 @@ def _elman(T, B, m, n, q, with_h0, seed):
     X, Y = sequence(T, B, m, q, seed)
     h0 = state(B, n, seed) if with_h0 else None
     dims = {"T": T, "B": B, "m": m, "n": n, "q": q}
-    return Problem((p, X, Y, h0), dims, _sizes(dims) + (", h0 given" if with_h0 else ", h0 None"))
+    return Problem((p, X, Y, h0), dims, _with_h0(dims, with_h0))
 
 
 def _truncated(T, B, m, n, q, tau, with_h0, seed):
     p, X, Y, h0 = _elman(T, B, m, n, q, with_h0, seed).args
     dims = {"T": T, "B": B, "m": m, "n": n, "q": q, "tau": tau}
-    return Problem((p, X, Y, tau, h0), dims,
-                   _sizes(dims) + (", h0 given" if with_h0 else ", h0 None"))
+    return Problem((p, X, Y, tau, h0), dims, _with_h0(dims, with_h0))
 
 
 def _rtrl_stream(B, m, n, q, steps, seed):
@@ -81,10 +86,10 @@ def _rtrl_stream(B, m, n, q, steps, seed):
     X, Y = sequence(steps, B, m, q, seed)
     st = rtrl_init(p, B, state(B, n, seed))
     out = []
-    for t in range(1, steps + 1):
-        dims = {"t": t, "B": B, "m": m, "n": n, "q": q}
-        out.append(Problem((p, st.h, st.P, X[t - 1], Y[t - 1]), dims, _sizes(dims)))
-        st = rtrl_step(p, st, X[t - 1], Y[t - 1])[0]
+    for step in range(1, steps + 1):
+        dims = {"t": step, "B": B, "m": m, "n": n, "q": q}
+        out.append(Problem((p, st.h, st.P, X[step - 1], Y[step - 1]), dims, _sizes(dims)))
+        st = rtrl_step(p, st, X[step - 1], Y[step - 1])[0]
     return out
 
 
@@ -97,7 +102,8 @@ def _lstm(T, B, m, n, q, with_state, seed):
     X, Y = sequence(T, B, m, q, seed)
     h0, c0 = (state(B, n, seed), state(B, n, seed + 100, 1.0)) if with_state else (None, None)
     dims = {"T": T, "B": B, "m": m, "n": n, "q": q}
-    about = _sizes(dims) + (", h0 and c0 given" if with_state else ", h0 and c0 None")
+    about = (t("{sizes}, h0 and c0 given") if with_state
+             else t("{sizes}, h0 and c0 None")).format(sizes=_sizes(dims))
     return Problem((p, X, Y, h0, c0), dims, about)
 
 
@@ -109,15 +115,16 @@ def _clip(norm, max_norm, seed, single=False):
     total = np.sqrt(sum(np.sum(v ** 2) for v in g.values()))
     g = {k: v * (norm / total) for k, v in g.items()}
     dims = {"keys": len(g), "max_norm": max_norm}
-    return Problem((g, max_norm), dims,
-                   f"{len(g)} tensor{'s' if len(g) > 1 else ''} of global norm {norm:g}, max_norm = {max_norm:g}")
+    about = (t("{k} tensors of global norm {norm:g}, max_norm = {max_norm:g}") if len(g) > 1
+             else t("{k} tensor of global norm {norm:g}, max_norm = {max_norm:g}"))
+    return Problem((g, max_norm), dims, about.format(k=len(g), norm=norm, max_norm=max_norm))
 
 
 def problems(name):
     """The list of Problems the check runs ``name`` on."""
     if name == "ordered_backward":
         A, e = source_system()
-        return [Problem((A, e), {"N": 4}, "the chapter's system (N = 4)"),
+        return [Problem((A, e), {"N": 4}, t("the chapter's system (N = 4)")),
                 _ordered(5, 1), _ordered(6, 2, density=0.5), _ordered(1, 3)]
     if name == "elman_bptt":
         return [_elman(1, 1, 3, 4, 2, True, 1), _elman(2, 3, 2, 5, 3, False, 2),

@@ -8,6 +8,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..i18n import columns, t
+
 _BPTT = str(Path(__file__).resolve().parents[1])
 _NUMPY = str(Path(np.__file__).resolve().parent)
 
@@ -18,14 +20,31 @@ CALLS = {"ordered_backward": "ordered_backward(A, e)",
          "clip_global_norm": "clip_global_norm(grads, max_norm)",
          "lstm_bptt": "lstm_bptt(params, X, Y, h0, c0)"}
 ARGS = {name: call[call.index("(") + 1:-1].split(", ") for name, call in CALLS.items()}
-ROWS = ("Code uses rows: x_t is X[t-1], shape (B, m), so W_hx x_t is "
-        "X[t-1] @ W_hx.T; h_t is H[t], shape (B, n), with H[0] = h_0.")
-SHAPE_HINT = {"ordered_backward": "A[j, i] = ∂z_j/∂z_i is (N, N) and e is (N,); "
-                                  "the column A[i+1:, i] holds the edges leaving z_i.",
-              "clip_global_norm": "grads is a dict of arrays of different shapes; "
-                                  "sum the squares of each tensor, then add.",
-              "rtrl_step": ROWS + " P['W_hx'] is (B, n, n, m): P[b, a, i, j] = "
-                                  "∂h_{t,a}/∂(W_hx)_ij; np.einsum helps."}
+
+
+def joined(first, second):
+    """Two sentences, one after the other (a space after an English one, none after a Chinese one)."""
+    return first + ("" if columns(first[-1:] or " ") == 2 else " ") + second
+
+
+def rows():
+    """How the book's vectors are laid out in code."""
+    return t("Code uses rows: x_t is X[t-1], shape (B, m), so W_hx x_t is "
+             "X[t-1] @ W_hx.T; h_t is H[t], shape (B, n), with H[0] = h_0.")
+
+
+def shape_hint(name):
+    """What to know about the shapes of exercise ``name``."""
+    if name == "ordered_backward":
+        return t("A[j, i] = ∂z_j/∂z_i is (N, N) and e is (N,); "
+                 "the column A[i+1:, i] holds the edges leaving z_i.")
+    if name == "clip_global_norm":
+        return t("grads is a dict of arrays of different shapes; "
+                 "sum the squares of each tensor, then add.")
+    if name == "rtrl_step":
+        return joined(rows(), t("P['W_hx'] is (B, n, n, m): P[b, a, i, j] = "
+                                "∂h_{t,a}/∂(W_hx)_ij; np.einsum helps."))
+    return rows()
 
 
 class Outcome(NamedTuple):
@@ -75,7 +94,7 @@ def call(name, fn, args):
 
 def _where(filename):
     if "ipykernel" in filename or filename.startswith("<"):
-        return "your cell"
+        return t("your cell")
     return os.path.basename(filename)
 
 
@@ -83,8 +102,10 @@ def reader_frames(exc):
     """'line N of <where>: code' for the frames outside bptt and numpy (the last three)."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if not f.filename.startswith((_BPTT, _NUMPY))]
-    return [f"line {f.lineno} of {_where(f.filename)}"
-            + (f": {f.line.strip()}" if f.line and f.line.strip() else "")
+    return [t("line {n} of {where}: {code}").format(n=f.lineno, where=_where(f.filename),
+                                                    code=f.line.strip())
+            if f.line and f.line.strip()
+            else t("line {n} of {where}").format(n=f.lineno, where=_where(f.filename))
             for f in frames[-3:]]
 
 
@@ -92,30 +113,30 @@ def hint(name, exc):
     """A hint for a kind of exception."""
     text = str(exc)
     if isinstance(exc, IndexError):
-        return ("Python counts from 0: x_t is X[t-1] and y_t is Y[t-1], but h_t is H[t] "
-                "(H[0] holds h_0); a loop over t = 1..T is range(1, T + 1).")
+        return t("Python counts from 0: x_t is X[t-1] and y_t is Y[t-1], but h_t is H[t] "
+                 "(H[0] holds h_0); a loop over t = 1..T is range(1, T + 1).")
     if isinstance(exc, KeyError) and name == "clip_global_norm":
-        return "grads may have any keys: loop over grads.items()."
+        return t("grads may have any keys: loop over grads.items().")
     if isinstance(exc, KeyError):
-        return "The keys are the symbols: params['W_hh'], params['W_hx'], params['b_h'], ..."
+        return t("The keys are the symbols: params['W_hh'], params['W_hx'], params['b_h'], ...")
     if isinstance(exc, TypeError) and ("argument" in text or "positional" in text):
-        return f"The check calls your function as {CALLS[name]}."
+        return t("The check calls your function as {call}.").format(call=CALLS[name])
     if isinstance(exc, ValueError) and any(w in text for w in ("shape", "matmul", "broadcast",
                                                                  "align")):
-        return "Check the shapes. " + SHAPE_HINT.get(name, ROWS)
-    return "Run your function on a small problem yourself and print the shapes on the way."
+        return joined(t("Check the shapes."), shape_hint(name))
+    return t("Run your function on a small problem yourself and print the shapes on the way.")
 
 
 def explain(name, exc, problem):
     """The message for a function that raised on ``problem``."""
     if isinstance(exc, NotImplementedError):
-        return ("Not written yet: your function raises NotImplementedError.\n\n"
-                "Fill in the function first: replace `raise NotImplementedError` with "
-                "your code, run its cell, then run this check again.")
-    lines = [f"Your function raised {type(exc).__name__}: {exc}",
-             f"on the problem {problem.about}."]
+        return (t("Not written yet: your function raises NotImplementedError.") + "\n\n"
+                + t("Fill in the function first: replace `raise NotImplementedError` with "
+                    "your code, run its cell, then run this check again."))
+    lines = [t("Your function raised {error}: {text}").format(error=type(exc).__name__, text=exc),
+             t("on the problem {about}.").format(about=problem.about)]
     frames = reader_frames(exc)
     if frames:
-        lines.append("Where, in your code:\n" + "\n".join("  " + f for f in frames))
-    lines.append("Hint: " + hint(name, exc))
+        lines.append(t("Where, in your code:") + "\n" + "\n".join("  " + f for f in frames))
+    lines.append(t("Hint: {hint}").format(hint=hint(name, exc)))
     return "\n\n".join(lines)

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 import bptt.i18n as i18n
 from bptt.i18n import EachLanguage, Printed, each_language, language, say, t
 from bptt.viz import control, explorable
+from bptt.viz.fonts import cjk_font
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
@@ -114,7 +115,7 @@ def test_a_chinese_figure_has_every_glyph(chinese, caplog):
     """The CJK font is used in Chinese: no missing glyph, neither matplotlib's warning (an error
     under pytest) nor mathtext's log record (words around inline maths); with the default font
     the same label has missing glyphs."""
-    assert i18n.cjk_font(), "install a CJK font (Debian: fonts-noto-cjk)"
+    assert cjk_font(), "install a CJK font (Debian: fonts-noto-cjk)"
     with language("zh_CN"):
         fig = Figure(figsize=(3, 2))
         _labelled(fig, 1.0)

@@ -10,22 +10,23 @@ language only: ``BPTT_LANG`` (``en``, the default, or ``zh_CN``).
   ``say("...")`` and every ``caption=``/``label=``/``alt=`` string literal of ``code/`` and of the
   chapters' cells into that catalogue). A message may hold ``str.format`` fields:
   ``t("largest error {err:.1e}").format(err=e)``; its translation keeps the same fields.
-* :func:`language` sets the language (and a matplotlib font with Chinese glyphs) for a block.
+* :func:`language` sets the language for a block (and, through :mod:`bptt.viz.fonts`, a
+  matplotlib font with the language's glyphs).
 * :func:`each_language` makes something once per language: in the book build, every edition's
   language, marked; elsewhere the current language alone.
-* :func:`say` and :func:`printout` show printed text a reader reads, in every language made.
+* :func:`say` and :func:`printout` show printed text a reader reads, in every language made;
+  :func:`ljust` pads a printed table's column by its width on screen.
 """
 import contextlib
 import html
 import io
 import os
+import unicodedata
 from pathlib import Path
 
 LANGUAGES = ("en", "zh_CN")
 ENGLISH = "en"
 LOCALES = Path(__file__).resolve().parents[2] / "locales"
-#: the font matplotlib falls back on for Chinese glyphs (Debian's fonts-noto-cjk)
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC")
 
 
 def _check(lang):
@@ -65,37 +66,26 @@ def t(message):
     return message if lang == ENGLISH else catalogue(lang).get(message, message)
 
 
-def cjk_font():
-    """The first installed font of CJK_FONTS, or None."""
-    from matplotlib import font_manager
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in names), None)
+_hooks = []
 
 
-def font_rc(lang):
-    """matplotlib settings for ``lang``: for Chinese, a CJK font first, then DejaVu Sans for the
-    glyphs it lacks (matplotlib's font fallback). The CJK font must come first: the words around
-    inline maths (``"滞后 $k$"``) are set by mathtext in the first family alone."""
-    if lang == ENGLISH:
-        return {}
-    font = cjk_font()
-    if font is None:
-        raise RuntimeError(f"no font with Chinese glyphs for figures in {lang}: install one of {', '.join(CJK_FONTS)} "
-                           "(Debian: apt install fonts-noto-cjk), then remove matplotlib's font cache "
-                           "(.venv/mplconfig) so that matplotlib finds it")
-    return {"font.family": [font, "DejaVu Sans"]}
+def on_language(hook):
+    """Call ``hook(lang)`` (a context manager) around every :func:`language` block: how the
+    figures' module (:mod:`bptt.viz.fonts`) sets a font with the language's glyphs, without
+    this module knowing about plotting."""
+    if hook not in _hooks:
+        _hooks.append(hook)
 
 
 @contextlib.contextmanager
 def language(lang):
-    """Make text (and figures) in ``lang`` inside the block."""
-    import matplotlib
-
+    """Make text (and, with :mod:`bptt.viz` imported, figures) in ``lang`` inside the block."""
     before = _state["lang"]
     _state["lang"] = _check(lang)
     try:
-        with matplotlib.rc_context(font_rc(lang)):
+        with contextlib.ExitStack() as stack:
+            for hook in _hooks:
+                stack.enter_context(hook(lang))
             yield
     finally:
         _state["lang"] = before
@@ -129,6 +119,17 @@ def marked(by_lang):
     if len(by_lang) == 1:
         return next(iter(by_lang.values()))
     return "".join(f"<!--bptt-lang:{lang}-->{text}<!--/bptt-lang:{lang}-->" for lang, text in by_lang.items())
+
+
+def columns(text):
+    """Columns ``text`` takes in a monospace font: a wide (CJK) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def ljust(text, width):
+    """``text`` padded with spaces to ``width`` monospace columns (``str.ljust`` counts a CJK
+    character as one column, so a printed table in Chinese would not line up)."""
+    return text + " " * max(width - columns(text), 0)
 
 
 class EachLanguage:

@@ -1,4 +1,5 @@
 """Presentation: explorable figures and the plots the chapters share. Imports the numerical modules, never the reverse."""
+from . import fonts  # noqa: F401  (figures in Chinese get a CJK font)
 from .explorable import Control, Explorable, control, explorable, in_book_build, nonfinite_count, plain_text
 from .figure import StaticFigure, describe, show
 from .inspect import min_text_px, overlapping_boxes

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..backprop import bptt_grads
 from ..double_sum import double_sum_grads
+from ..i18n import t
 from ..params import init_params
 
 
@@ -75,16 +76,18 @@ def draw_cost(fig, lengths, times):
     fig.clear()
     ax = fig.add_subplot()
     lengths = np.asarray(lengths, dtype=float)
+    shown = {"single sweep": t("single sweep"), "double sum": t("double sum")}
     for name, marker in (("single sweep", "o"), ("double sum", "s")):
         secs = 1e3 * np.asarray(times[name])
         slope = fitted_slope(lengths, secs)
-        ax.loglog(lengths, secs, marker + "-", label=f"{name}: slope {slope:.2f}")
+        ax.loglog(lengths, secs, marker + "-",
+                  label=t("{name}: slope {slope:.2f}").format(name=shown[name], slope=slope))
     r1, r2 = 1e3 * times["single sweep"][0], 1e3 * times["double sum"][0]
-    ax.loglog(lengths, r1 * lengths / lengths[0], ":", color="0.5", label="slope 1 ($\\propto T$)")
-    ax.loglog(lengths, r2 * (lengths / lengths[0]) ** 2, "--", color="0.5", label="slope 2 ($\\propto T^2$)")
+    ax.loglog(lengths, r1 * lengths / lengths[0], ":", color="0.5", label=t("slope 1 ($\\propto T$)"))
+    ax.loglog(lengths, r2 * (lengths / lengths[0]) ** 2, "--", color="0.5", label=t("slope 2 ($\\propto T^2$)"))
     ax.set_xticks(lengths, [f"{x:g}" for x in lengths])
     ax.minorticks_off()
-    ax.set_xlabel("sequence length $T$")
-    ax.set_ylabel("CPU time per call (ms)")
+    ax.set_xlabel(t("sequence length $T$"))
+    ax.set_ylabel(t("CPU time per call (ms)"))
     ax.legend(fontsize=9)
-    ax.set_title("measured while this page was built (one BLAS thread, best of several runs)", fontsize=10)
+    ax.set_title(t("measured while this page was built (one BLAS thread, best of several runs)"), fontsize=10)

@@ -3,6 +3,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from ..double_sum import per_loss_deltas, w_hh_contributions
+from ..i18n import current, t
 from ..params import init_params
 
 PATH_COLORS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"]
@@ -33,7 +34,7 @@ def draw_unrolled_graph(fig, T=3, k=1):
             (xa, ya), (xb, yb) = pos[a], pos[b]
             ax.annotate("", (xb + off, yb + off), (xa + off, ya + off),
                         arrowprops=dict(arrowstyle="-|>", color=PATH_COLORS[i % 5], lw=2.2, shrinkA=13, shrinkB=13))
-        ax.plot([], [], color=PATH_COLORS[i % 5], lw=2.2, label="path " + " → ".join(_tex(s) for s in path))
+        ax.plot([], [], color=PATH_COLORS[i % 5], lw=2.2, label=t("path {nodes}").format(nodes=" → ".join(_tex(s) for s in path)))
     for name, (x, y) in pos.items():
         ax.text(x, y, _tex(name), ha="center", va="center", fontsize=12,
                 bbox=dict(boxstyle="circle,pad=0.3", fc="white", ec="0.3"))
@@ -41,7 +42,7 @@ def draw_unrolled_graph(fig, T=3, k=1):
     ax.set_xlim(-0.8, 2.0 * T + 0.8)
     ax.set_ylim(-1.8, 3.4)
     ax.set_axis_off()
-    ax.set_title(f"the {len(paths)} paths from $h_{k}$ to $L$", fontsize=10)
+    ax.set_title(t("the {n} paths from $h_{k}$ to $L$").format(n=len(paths), k=k), fontsize=10)
 
 
 def _tex(name):
@@ -101,8 +102,8 @@ def _heatmap_panel(fig, ax, cax, title, cmap):
                      aspect="auto")
     fig.colorbar(im, cax=cax)
     cax.tick_params(labelsize=8)
-    ax.set_xlabel(r"step $k$ (receives the error)", fontsize=9)
-    ax.set_ylabel(r"loss $\ell_t$ (sends it)", fontsize=9)
+    ax.set_xlabel(t(r"step $k$ (receives the error)"), fontsize=9)
+    ax.set_ylabel(t(r"loss $\ell_t$ (sends it)"), fontsize=9)
     ax.set_title(title, fontsize=9)
     return im, grey
 
@@ -116,9 +117,10 @@ def _layout(fig):
     ax3 = fig.add_axes((0.09, 0.07, 0.855, 0.22))
     state = {
         "axes": (ax1, ax2, ax3),
-        "delta": _heatmap_panel(fig, ax1, cax1, r"$\log_{10}\Vert\delta_{t,k}\Vert$: error loss $t$ sends to step $k$", "viridis"),
+        "delta": _heatmap_panel(fig, ax1, cax1, t(r"$\log_{10}\Vert\delta_{t,k}\Vert$: error loss $t$ sends to step $k$"),
+                                "viridis"),
         "contrib": _heatmap_panel(fig, ax2, cax2,
-                                  r"$\log_{10}\Vert\delta_{t,k} h_{k-1}^\top\Vert$: its share of $\partial L/\partial W_{hh}$",
+                                  t(r"$\log_{10}\Vert\delta_{t,k} h_{k-1}^\top\Vert$: its share of $\partial L/\partial W_{hh}$"),
                                   "magma"),
         "steps": ax3.plot([], [], "o-", ms=3)[0],
         "zero_steps": ax3.plot([], [], "x", color="tab:red", ms=7)[0],
@@ -126,12 +128,13 @@ def _layout(fig):
         "title": fig.text(0.5, 0.99, "", ha="center", va="top", fontsize=10),
         "note": fig.text(0.5, 0.39, "", ha="center", va="top", fontsize=8, color="0.3"),
         "T": None,
+        "lang": current(),
     }
     ax3.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax3.set_xlabel(r"step $k$", fontsize=9, labelpad=1)
+    ax3.set_xlabel(t(r"step $k$"), fontsize=9, labelpad=1)
     ax3.set_ylabel(r"$\log_{10}\Vert\cdot\Vert$", fontsize=9)
     ax3.tick_params(labelsize=8)
-    ax3.set_title(r"step $k$'s share $\Vert\delta_k h_{k-1}^\top\Vert$, $\delta_k = \Sigma_t\,\delta_{t,k}$ (dashed: total)",
+    ax3.set_title(t(r"step $k$'s share $\Vert\delta_k h_{k-1}^\top\Vert$, $\delta_k = \Sigma_t\,\delta_{t,k}$ (dashed: total)"),
                   fontsize=9)
     fig._bptt_heatmaps = state
     return state
@@ -144,7 +147,7 @@ def draw_error_heatmaps(fig, rho=0.9, T=20, activation="tanh", seed=0):
     figure always shows exactly the given values.
     """
     state = getattr(fig, "_bptt_heatmaps", None)
-    if state is None or state["axes"][0] not in fig.axes:
+    if state is None or state["axes"][0] not in fig.axes or state["lang"] != current():     # labels in this language
         state = _layout(fig)
     delta_norms, contrib_norms, step_norms, total_norm = error_heatmap_data(rho, T, activation, seed=seed)
     extent = (-0.5, T - 0.5, T - 0.5, -0.5)
@@ -182,7 +185,10 @@ def draw_error_heatmaps(fig, rho=0.9, T=20, activation="tanh", seed=0):
     ax3.set_ylim(lo - pad, hi + pad)
     ax3.set_xlim(0.5, T + 0.5)
     state["title"].set_text(f"$\\rho(W_{{hh}})$ = {rho}, $T$ = {T}, $f$ = {activation}")
-    state["note"].set_text(r"white: $k > t$, no path;  grey / red ×: exactly 0"
-                           + (f" ({zero_counts[0]} error terms vanish: saturated or off units)" if zero_counts[0] else "")
-                           + r";  step 1: $h_0 = 0$ gives $W_{hh}$ nothing")
+    if zero_counts[0]:
+        note = t("white: $k > t$, no path;  grey / red ×: exactly 0 ({n} error terms vanish: saturated or off units);  "
+                 "step 1: $h_0 = 0$ gives $W_{{hh}}$ nothing").format(n=zero_counts[0])
+    else:
+        note = t("white: $k > t$, no path;  grey / red ×: exactly 0;  step 1: $h_0 = 0$ gives $W_{{hh}}$ nothing").format()
+    state["note"].set_text(note)
     state["T"] = T

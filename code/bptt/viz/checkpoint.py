@@ -7,18 +7,30 @@ thin green line down to the row where its slot is freed (so the green lines cros
 the states held at that moment). Also the measured run of book/measured_checkpointing.md:
 time and traced peak memory against bptt_grads (measure_runs, draw_measured).
 """
+
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from ..checkpoint import binomial_forward_steps, count, schedule, uniform_forward_steps, uniform_slots
+from ..i18n import t
 from ..validate import check_positive_int
 
 COLORS = {"advance": "tab:blue", "backward": "tab:red", "store": "tab:green",
           "uniform": "tab:orange", "binomial": "tab:blue"}
 X_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
 Y_TICKS = [1, 1.5, 2, 3, 5, 10, 20, 50, 100, 200, 500]
+
+
+def names():
+    """{name: the name in the current language} of a schedule's actions (advance, store,
+    restore, backward) and of the schedules (binomial, uniform; bptt for bptt_grads)."""
+    return {"advance": t("advance"), "store": t("store"), "restore": t("restore"),
+            "backward": t("backward"), "binomial": t("binomial"), "uniform": t("uniform"),
+            "bptt": "bptt"}
+
+
 
 
 def diagram_rows(actions):
@@ -52,7 +64,7 @@ def draw_schedule(ax, actions, T):
         segs = [[((t - 1, t)[::sign][0], r), ((t - 1, t)[::sign][1], r + 1)]
                 for r, t in d[op]]
         ax.add_collection(LineCollection(segs, colors=COLORS[op], linewidths=1.4))
-        handles.append(Line2D([], [], color=COLORS[op], lw=1.4, label=op))
+        handles.append(Line2D([], [], color=COLORS[op], lw=1.4, label=names()[op]))
     held = [[(t, first), (t, last)] for t, first, last in d["stored"]]
     ax.add_collection(LineCollection(held, colors=COLORS["store"], linewidths=0.8,
                                      alpha=0.6))
@@ -60,11 +72,11 @@ def draw_schedule(ax, actions, T):
         ax.plot([s[0] for s in d["stored"]], [s[1] for s in d["stored"]], "s",
                 color=COLORS["store"], ms=4)
         handles.append(Line2D([], [], color=COLORS["store"], marker="s", ms=4,
-                              lw=0.8, label="stored until last used"))
+                              lw=0.8, label=t("stored until last used")))
     ax.set_xlim(-0.5, T + 0.5)
     ax.set_ylim(d["rows"] + 0.5, -0.5)
-    ax.set_xlabel("time step t", fontsize=9)
-    ax.set_ylabel("clock: forward and backward steps", fontsize=9)
+    ax.set_xlabel(t("time step t"), fontsize=9)
+    ax.set_ylabel(t("clock: forward and backward steps"), fontsize=9)
     ax.tick_params(labelsize=8)
     ax.legend(handles=handles, fontsize=7, loc="lower right", framealpha=0.9)
 
@@ -88,15 +100,15 @@ def draw_tradeoff(ax, T, slots, forward):
     """The trade-off curves for T steps with the point (slots, forward / T) marked."""
     curves = tradeoff(T)
     s, f = curves["binomial"]
-    ax.plot(s, f, "-", color=COLORS["binomial"], lw=1.5, label="optimal (binomial)")
+    ax.plot(s, f, "-", color=COLORS["binomial"], lw=1.5, label=t("optimal (binomial)"))
     s, f = curves["uniform"]
-    ax.plot(s, f, ".", color=COLORS["uniform"], ms=4, label="uniform, every k steps")
+    ax.plot(s, f, ".", color=COLORS["uniform"], ms=4, label=t("uniform, every k steps"))
     ax.plot([slots], [forward / T], "o", mfc="none", mec="black", ms=10, mew=1.5,
-            label="this schedule")
+            label=t("this schedule"))
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("stored states (slots)", fontsize=9)
-    ax.set_ylabel("forward steps / T", fontsize=9)
+    ax.set_xlabel(t("stored states (slots)"), fontsize=9)
+    ax.set_ylabel(t("forward steps / T"), fontsize=9)
     plain = FuncFormatter(lambda v, _: f"{v:g}")
     for axis, ticks in ((ax.xaxis, X_TICKS), (ax.yaxis, Y_TICKS)):
         axis.set_major_locator(FixedLocator(ticks))
@@ -116,11 +128,13 @@ def draw_explorer(fig, T, slots):
     actions = schedule(T, slots)
     c = count(actions)
     draw_schedule(left, actions, T)
-    left.set_title(f"T = {T}, {slots} slot{'s' * (slots != 1)}: {c['forward']} forward "
-                   f"steps\n({c['forward'] / T:.2f} per step), at most {c['peak_slots']} "
-                   f"stored", fontsize=9)
+    first = (t("T = {T}, {slots} slot: {forward} forward steps") if slots == 1
+             else t("T = {T}, {slots} slots: {forward} forward steps"))
+    second = t("({per:.2f} per step), at most {peak} stored")
+    left.set_title(first.format(T=T, slots=slots, forward=c["forward"]) + "\n"
+                   + second.format(per=c["forward"] / T, peak=c["peak_slots"]), fontsize=9)
     draw_tradeoff(right, T, c["peak_slots"], c["forward"])
-    right.set_title("memory against recomputation", fontsize=9)
+    right.set_title(t("memory against recomputation"), fontsize=9)
 
 
 # --- the measured run (book/measured_checkpointing.md) -------------------------------------------
@@ -165,21 +179,21 @@ def draw_measured(fig, rows):
     base = rows[0]
     T = base["forward"]
     f = np.array([r["forward"] / T for r in rows[1:]])
-    t = np.array([r["seconds"] / base["seconds"] for r in rows[1:]])
-    slope, icept = np.polyfit(f, t, 1)
+    ratio = np.array([r["seconds"] / base["seconds"] for r in rows[1:]])
+    slope, icept = np.polyfit(f, ratio, 1)
     xs = np.geomspace(1, f.max(), 50)
     left.plot(xs, icept + slope * xs, "--", color="grey", lw=1,
-              label=f"fit: {icept:.2f} + {slope:.2f} F/T")
-    for r, fr, tr in zip(rows[1:], f, t):
+              label=t("fit: {icept:.2f} + {slope:.2f} F/T").format(icept=icept, slope=slope))
+    for r, fr, tr in zip(rows[1:], f, ratio):
         color = COLORS[r["schedule"]]
         left.plot(fr, tr, "o", color=color)
         right.plot(max(r["peak_slots"], 0.5), 100 * r["peak_bytes"] / base["peak_bytes"],
                    "o", color=color)
-    left.set_xlabel("forward steps per step, F/T (counted)", fontsize=9)
-    left.set_ylabel("time / time of bptt_grads (measured)", fontsize=9)
-    right.set_xlabel("stored states (slots)", fontsize=9)
-    right.set_ylabel("peak memory, % of bptt_grads's", fontsize=9)
-    handles = [Line2D([], [], color=COLORS[k], marker="o", ls="", label=k)
+    left.set_xlabel(t("forward steps per step, F/T (counted)"), fontsize=9)
+    left.set_ylabel(t("time / time of bptt_grads (measured)"), fontsize=9)
+    right.set_xlabel(t("stored states (slots)"), fontsize=9)
+    right.set_ylabel(t("peak memory, % of bptt_grads's"), fontsize=9)
+    handles = [Line2D([], [], color=COLORS[k], marker="o", ls="", label=names()[k])
                for k in ("binomial", "uniform")]
     right.legend(handles=handles, fontsize=7, loc="upper center")
     left.legend(fontsize=7, loc="upper left")

@@ -1,8 +1,11 @@
 """Figures of the gated-networks chapter: gradient norm against lag for the vanilla RNN, the LSTM
 and the GRU (the explorable), and the training curves of the long-dependency experiment."""
+import re
+
 import numpy as np
 
 from ..gru import gru_backward, gru_init_params
+from ..i18n import t
 from ..jacobians import lag_norms, safe_norm
 from ..lstm import carousel_path, lstm_backward, lstm_init_params
 from ..params import init_params
@@ -22,8 +25,24 @@ STYLE = {"rnn": dict(color="0.45", lw=2), "lstm_h": dict(color="tab:blue", lw=2)
          "lstm_c": dict(color="tab:blue", lw=1.5, ls="--"), "gru": dict(color="tab:orange", lw=2),
          "carousel": dict(color="tab:blue", lw=1, ls=":")}
 DH, DC = "‖∂⁺L_T/∂h_k‖", "‖∂⁺L_T/∂c_k‖"
-LABEL = {"rnn": f"vanilla RNN {DH}", "lstm_h": f"LSTM {DH}", "lstm_c": f"LSTM {DC}",
-         "gru": f"GRU {DH}", "carousel": "LSTM cell path alone, (∏ f_j) ⊙ ∂⁺L_T/∂c_T"}
+
+
+def curve_labels():
+    """The explorable's legend entries, in the current language."""
+    return {"rnn": t("vanilla RNN {norm}").format(norm=DH), "lstm_h": f"LSTM {DH}", "lstm_c": f"LSTM {DC}",
+            "gru": f"GRU {DH}", "carousel": t("LSTM cell path alone, (∏ f_j) ⊙ ∂⁺L_T/∂c_T")}
+
+
+def network_label(name):
+    """A network's name as the chapters key their runs ("vanilla RNN, n = 24", "LSTM, n = 24"),
+    in the current language."""
+    found = re.fullmatch(r"(.+), n = (\d+)", name)
+    if not found:
+        return name
+    net = t("vanilla RNN") if found[1] == "vanilla RNN" else found[1]
+    return t("{net}, n = {n}").format(net=net, n=found[2])
+
+
 
 
 def lag_curves(bias, rho, T=T_STEPS, seed=0, n=N_HIDDEN, B=BATCH):
@@ -59,8 +78,9 @@ def draw_lag_curves(fig, bias, rho):
     ax = fig.add_axes((0.1, 0.25, 0.87, 0.68))
     d = lag_curves(bias, rho)
     lags = np.arange(len(d["rnn"]))
+    labels = curve_labels()
     for key in ("rnn", "lstm_h", "lstm_c", "gru", "carousel"):
-        plot_lag_norms(ax, lags, d[key], label=LABEL[key], **STYLE[key])
+        plot_lag_norms(ax, lags, d[key], label=labels[key], **STYLE[key])
     values = np.concatenate(list(d.values()))
     values = values[np.isfinite(values) & (values > 0)]
     lo = 10.0 ** np.floor(np.log10(values.min())) / 10 if values.size else 1e-20
@@ -68,8 +88,9 @@ def draw_lag_curves(fig, bias, rho):
     ax.set_ylim(max(min(lo, 1e-20), 1e-300), min(max(hi, 1e3), 1e300))
     log_ticks(ax.yaxis)
     ax.set_xlim(0, lags[-1])
-    ax.set_ylabel("gradient norm")
-    ax.set_title(f"b_f = b_z = {bias:g},  ρ = {rho:g}   (loss at the last step only, T = {lags[-1]})", fontsize=10)
+    ax.set_ylabel(t("gradient norm"))
+    ax.set_title(t("b_f = b_z = {bias:g},  ρ = {rho:g}   (loss at the last step only, T = {T})").format(
+        bias=bias, rho=rho, T=lags[-1]), fontsize=10)
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False)
     ax.grid(True, which="major", alpha=0.3)
 
@@ -83,7 +104,10 @@ def lag_explorable():
 
 
 def draw_training(fig, curves, n_symbols=2, title=""):
-    """Training curves: {name: losses per iteration (per output step)} with the chance level log k."""
+    """Training curves: {name: losses per iteration (per output step)} with the chance level log k.
+
+    A name such as "vanilla RNN, n = 24" is shown in the current language (:func:`network_label`);
+    ``title`` as given (make it with :func:`bptt.i18n.t` at draw time)."""
     fig.clear()
     ax = fig.add_subplot()
     colors = {"vanilla": "0.45", "LSTM": "tab:blue", "GRU": "tab:orange", "peephole": "tab:green"}
@@ -93,12 +117,12 @@ def draw_training(fig, curves, n_symbols=2, title=""):
         k = max(1, len(loss) // 50)                        # a running mean over ~2% of the run
         smooth = np.convolve(loss, np.ones(k) / k, mode="valid")
         color = next((c for key, c in colors.items() if name.startswith(key)), None)
-        ax.plot(np.arange(len(smooth)) + k, smooth, label=name, color=color, lw=2,
+        ax.plot(np.arange(len(smooth)) + k, smooth, label=network_label(name), color=color, lw=2,
                 ls="--" if color in used else "-")        # a second curve of the same family is dashed
         used.add(color)
-    ax.axhline(chance_loss(n_symbols), color="k", ls=":", lw=1, label=f"chance, log {n_symbols}")
-    ax.set_xlabel("training iteration")
-    ax.set_ylabel("cross-entropy per output step")
+    ax.axhline(chance_loss(n_symbols), color="k", ls=":", lw=1, label=t("chance, log {k}").format(k=n_symbols))
+    ax.set_xlabel(t("training iteration"))
+    ax.set_ylabel(t("cross-entropy per output step"))
     ax.set_ylim(0, 1.05 * max(chance_loss(n_symbols), max(np.max(v) for v in curves.values())))
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=9)

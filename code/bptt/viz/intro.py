@@ -1,5 +1,7 @@
 """Figures of the introduction: the network folded and unrolled, Elman versus Jordan, parameter
 counts against a Markov chain, and the first explorable (how long a pulse is remembered).
+
+Every text a figure shows is made with :func:`bptt.i18n.t` when it is drawn (in the current language).
 """
 import numpy as np
 from matplotlib.colors import Normalize, SymLogNorm
@@ -8,6 +10,7 @@ from matplotlib.ticker import LogLocator
 
 from ..activations import DERIVATIVE_BOUND, check_activation
 from ..elman import forward
+from ..i18n import t
 from ..params import init_params
 from ..validate import check_positive_int
 from .explorable import control
@@ -51,31 +54,32 @@ def draw_unrolled(fig, T=4):
     dx = 1.6                                   # distance between two time steps
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.4, dx * T + 1.6]})
     # folded: one cell whose state comes back one step later
-    _blank(left, (-0.8, 1.9), (-0.6, 5.0), "folded")
+    _blank(left, (-0.8, 1.9), (-0.6, 5.0), t("folded"))
     _node(left, (0, 0), "$x_t$", "x")
     _node(left, (0, 1.5), "$h_t$", "h")
     _node(left, (0, 3.0), r"$\hat y_t$", "y")
     _node(left, (0, 4.2), r"$\ell_t$", "L", w=0.7, h=0.5)
-    _node(left, (1.35, 1.5), "delay", "d", w=0.8, h=0.45, fontsize=8)
+    _node(left, (1.35, 1.5), t("delay"), "d", w=0.8, h=0.45, fontsize=8)
     _arrow(left, (0, 0.3), (0, 1.2), "$W_{hx}$", offset=(-0.5, 0))
     _arrow(left, (0, 1.8), (0, 2.7), "$W_{qh}$", offset=(-0.5, 0))
     _arrow(left, (0, 3.3), (0, 3.95), "", color="#a33b3b")
     _arrow(left, (0.45, 1.65), (0.95, 1.65), "", color="#666666", ls="--")
     _arrow(left, (0.95, 1.35), (0.45, 1.35), "$W_{hh}$", color="#c07a12", offset=(0, -0.3))
     # unrolled: a deep feed-forward net whose layers share W_hx, W_hh, W_qh
-    _blank(right, (-0.7, dx * T + 0.9), (-0.6, 5.2), f"unrolled over T = {T} steps: the same weights in every column")
+    _blank(right, (-0.7, dx * T + 0.9), (-0.6, 5.2),
+           t("unrolled over T = {T} steps: the same weights in every column").format(T=T))
     _node(right, (0, 1.5), "$h_0$", "h")
-    for t in range(1, T + 1):
-        c = dx * t
-        _node(right, (c, 0), f"$x_{t}$", "x")
-        _node(right, (c, 1.5), f"$h_{t}$", "h")
-        _node(right, (c, 3.0), rf"$\hat y_{t}$", "y")
-        _node(right, (c, 4.2), rf"$\ell_{t}$", "L", w=0.7, h=0.5)
+    for s in range(1, T + 1):
+        c = dx * s
+        _node(right, (c, 0), f"$x_{s}$", "x")
+        _node(right, (c, 1.5), f"$h_{s}$", "h")
+        _node(right, (c, 3.0), rf"$\hat y_{s}$", "y")
+        _node(right, (c, 4.2), rf"$\ell_{s}$", "L", w=0.7, h=0.5)
         _arrow(right, (c, 0.3), (c, 1.2), "$W_{hx}$", offset=(-0.42, 0), fontsize=8)
         _arrow(right, (c, 1.8), (c, 2.7), "$W_{qh}$", offset=(-0.42, 0), fontsize=8)
         _arrow(right, (c, 3.3), (c, 3.95), "", color="#a33b3b")
         _arrow(right, (c + 0.75, 4.2), (c + 0.36, 4.2), "", color="#a33b3b")
-        right.text(c + 0.62, 4.5, f"$y_{t}$", fontsize=9, ha="center", color="#a33b3b")
+        right.text(c + 0.62, 4.5, f"$y_{s}$", fontsize=9, ha="center", color="#a33b3b")
         _arrow(right, (c - dx + 0.45, 1.5), (c - 0.45, 1.5), "$W_{hh}$", color="#c07a12", offset=(0, 0.28),
                fontsize=8)
     right.text(dx * (T + 1) / 2, 4.95, rf"$L = \ell_1 + \cdots + \ell_{{{T}}}$" if T > 1 else r"$L = \ell_1$", ha="center",
@@ -87,7 +91,7 @@ def draw_elman_jordan(fig):
     """Where the loop closes: the Elman network feeds back h_{t-1}, the Jordan network ŷ_{t-1}."""
     fig.clear()
     axes = fig.subplots(1, 2)
-    for ax, kind in zip(axes, ("Elman: the state is fed back", "Jordan: the prediction is fed back")):
+    for ax, kind in zip(axes, (t("Elman: the state is fed back"), t("Jordan: the prediction is fed back"))):
         _blank(ax, (-1.6, 2.6), (-0.6, 3.6), kind)
         _node(ax, (0, 0), "$x_t$", "x")
         _node(ax, (0, 1.5), "$h_t$", "h")
@@ -96,10 +100,10 @@ def draw_elman_jordan(fig):
         _arrow(ax, (0, 1.8), (0, 2.7), r"$W_{qh}$, softmax", offset=(-0.95, 0))
     elman, jordan = axes
     _node(elman, (1.7, 1.5), "$h_{t-1}$", "d")
-    _arrow(elman, (0.45, 1.62), (1.25, 1.62), "copy", color="#666666", offset=(0, 0.25), ls="--")
+    _arrow(elman, (0.45, 1.62), (1.25, 1.62), t("copy"), color="#666666", offset=(0, 0.25), ls="--")
     _arrow(elman, (1.25, 1.38), (0.45, 1.38), "$W_{hh}$", color="#c07a12", offset=(0, -0.28))
     _node(jordan, (1.7, 1.5), r"$\hat y_{t-1}$", "d")
-    _arrow(jordan, (0.45, 3.0), (1.7, 1.8), "copy", color="#666666", offset=(0.45, 0.2), ls="--", rad=-0.25)
+    _arrow(jordan, (0.45, 3.0), (1.7, 1.8), t("copy"), color="#666666", offset=(0.45, 0.2), ls="--", rad=-0.25)
     _arrow(jordan, (1.25, 1.45), (0.45, 1.45), "$W_{hq}$", color="#2f7d46", offset=(0, -0.28))
     return fig
 
@@ -125,11 +129,11 @@ def draw_param_counts(fig, k=27, hidden=(32, 128, 512), orders=range(1, 9)):
     ax = fig.add_subplot()
     orders = np.array(list(orders))
     ax.semilogy(orders, [markov_param_count(k, int(N)) for N in orders], "o-", color="#3a6ea5",
-                label=f"order-N Markov chain, k = {k} symbols: $k^N(k-1)$")
+                label=t("order-N Markov chain, k = {k} symbols: $k^N(k-1)$").format(k=k))
     for n, ls in zip(hidden, ("--", "-.", ":")):
-        ax.axhline(elman_param_count(k, n, k), color="#c07a12", ls=ls, label=f"Elman network, n = {n} hidden units")
-    ax.set_xlabel("how many past symbols the model can use (Markov order N; the RNN: unbounded)")
-    ax.set_ylabel("number of parameters")
+        ax.axhline(elman_param_count(k, n, k), color="#c07a12", ls=ls, label=t("Elman network, n = {n} hidden units").format(n=n))
+    ax.set_xlabel(t("how many past symbols the model can use (Markov order N; the RNN: unbounded)"))
+    ax.set_ylabel(t("number of parameters"))
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(True, which="major", alpha=0.3)
     return fig
@@ -177,7 +181,7 @@ def draw_pulse_memory(fig, rho, activation, scale, n=8, T=40, seed=0, floor=1e-1
         trace = np.linalg.norm(H[1:] - H_bar[1:], axis=1)
         gamma = DERIVATIVE_BOUND[activation]                # sup |f'|
         bound = trace[0] * (gamma * rho) ** np.arange(T, dtype=float)
-    t = np.arange(1, T + 1)
+    steps = np.arange(1, T + 1)
     # left: what the pulse changed, unit by unit (a heatmap: rows are units, columns time steps)
     diff = (H - H_bar).T                                 # (n, T+1)
     finite = np.abs(diff[np.isfinite(diff)])
@@ -186,30 +190,33 @@ def draw_pulse_memory(fig, rho, activation, scale, n=8, T=40, seed=0, floor=1e-1
     if top <= 1.5 * first:                               # colours scaled to the largest change
         norm, note = Normalize(-top, top), ""
     else:                                                # the trace grew: linear up to its size at t = 1, log beyond
-        norm, note = SymLogNorm(linthresh=first, vmin=-top, vmax=top), f", log colour scale beyond ±{first:.2g}"
+        norm = SymLogNorm(linthresh=first, vmin=-top, vmax=top)
+        note = t(", log colour scale beyond ±{first:.2g}").format(first=first)
     image = units.imshow(diff, aspect="auto", cmap="RdBu_r", norm=norm, interpolation="nearest",
                          extent=(-0.5, T + 0.5, n - 0.5, -0.5))
     bar = fig.colorbar(image, ax=units, pad=0.02, fraction=0.06)
     if isinstance(norm, SymLogNorm):
         ticks = [-top, -first, 0.0, first, top] if top < 50 * first else [-top, 0.0, top]
         bar.set_ticks(ticks, labels=[f"{v:.1g}" for v in ticks])
-    units.set_xlabel("time step t (pulse at t = 1)")
-    units.set_ylabel("hidden unit")
-    units.set_title(r"the pulse's trace in each unit, $h_t-\bar h_t$" + f"\nf = {activation}{note}", fontsize=10, y=1.0)
+    units.set_xlabel(t("time step t (pulse at t = 1)"))
+    units.set_ylabel(t("hidden unit"))
+    units.set_title(t(r"the pulse's trace in each unit, $h_t-\bar h_t$") + f"\nf = {activation}{note}", fontsize=10, y=1.0)
     # right: how much of the pulse is still in the state; values lost in rounding drawn at the floor
     shown = np.clip(trace, floor, None)
-    memory.semilogy(t, shown, color="#c07a12", lw=2, label=r"$\|h_t-\bar h_t\|$: pulse minus no pulse")
+    memory.semilogy(steps, shown, color="#c07a12", lw=2, label=t(r"$\|h_t-\bar h_t\|$: pulse minus no pulse"))
     gone = trace < floor
     if gone.any():
-        memory.plot(t[gone], shown[gone], "o", mfc="none", mec="tab:red", ms=5,
-                    label=f"forgotten: below {floor:.0e} (rounding) at {int(gone.sum())} steps")
-    memory.semilogy(t, np.clip(bound, floor, None), "k--", lw=1,
-                    label=rf"bound $(\gamma\rho)^{{t-1}}\|h_1-\bar h_1\|$, $\gamma$ = {gamma:g}")
+        memory.plot(steps[gone], shown[gone], "o", mfc="none", mec="tab:red", ms=5,
+                    label=t("forgotten: below {floor:.0e} (rounding) at {count} steps").format(floor=floor,
+                                                                                               count=int(gone.sum())))
+    memory.semilogy(steps, np.clip(bound, floor, None), "k--", lw=1,
+                    label=t(r"bound $(\gamma\rho)^{{t-1}}\|h_1-\bar h_1\|$, $\gamma$ = {gamma:g}").format(gamma=gamma))
     g = gamma * rho
-    sub = (f"γρ = {g:.3g} < 1: forgets, half-life ≤ {np.log(2) / -np.log(g):.1f} steps" if 0 < g < 1
-           else f"γρ = {g:.3g} ≥ 1: no guarantee of forgetting")
-    memory.set_title(rf"memory: $\rho(W_{{hh}})$ = {rho:g}, pulse {scale:g}" + f"\n{sub}", fontsize=10, y=1.0)
-    memory.set_xlabel("time step t")
+    sub = (t("γρ = {g:.3g} < 1: forgets, half-life ≤ {half_life:.1f} steps").format(g=g, half_life=np.log(2) / -np.log(g))
+           if 0 < g < 1 else t("γρ = {g:.3g} ≥ 1: no guarantee of forgetting").format(g=g))
+    title = t(r"memory: $\rho(W_{{hh}})$ = {rho:g}, pulse {scale:g}").format(rho=rho, scale=scale)
+    memory.set_title(f"{title}\n{sub}", fontsize=10, y=1.0)
+    memory.set_xlabel(t("time step t"))
     memory.legend(fontsize=7.5, loc="best")
     memory.grid(True, which="major", alpha=0.3)
     memory.yaxis.set_major_locator(LogLocator(numticks=6))  # a few labelled decades, no minor ticks:
@@ -218,14 +225,18 @@ def draw_pulse_memory(fig, rho, activation, scale, n=8, T=40, seed=0, floor=1e-1
     return fig
 
 
-def draw_training_curve(fig, curve, chance, delay, label="Elman network"):
-    """The mean cross-entropy per gradient step against the loss of guessing (a dashed line)."""
+def draw_training_curve(fig, curve, chance, delay, n=None):
+    """The mean cross-entropy per gradient step against the loss of guessing (a dashed line).
+
+    n: the network's number of hidden units, named in the legend (if given).
+    """
     fig.clear()
     ax = fig.subplots()
+    label = t("Elman network") if n is None else t("Elman network, n = {n}").format(n=n)
     ax.plot(np.asarray(curve, dtype=float), color="#c07a12", label=label)
-    ax.axhline(chance, color="0.4", ls="--", label=f"guessing: {chance:.3f}")
-    ax.set_xlabel("gradient step")
-    ax.set_ylabel("mean cross-entropy")
-    ax.set_title(f"recalling the bit seen {delay} steps ago", fontsize=10)
+    ax.axhline(chance, color="0.4", ls="--", label=t("guessing: {chance:.3f}").format(chance=chance))
+    ax.set_xlabel(t("gradient step"))
+    ax.set_ylabel(t("mean cross-entropy"))
+    ax.set_title(t("recalling the bit seen {delay} steps ago").format(delay=delay), fontsize=10)
     ax.legend(fontsize=8)
     return fig

@@ -2,15 +2,18 @@
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
+from ..i18n import t
+
 #: the default range drawn as a curve; values outside are clipped to it and marked (well inside
 #: float64's range, so that matplotlib's log-axis margins do not overflow)
 FLOOR, CEILING = 1e-250, 1e250
 
 
 def marker_labels(n_high, n_low, floor=FLOOR, ceiling=CEILING):
-    """The legend texts of the two kinds of clipped values, as :func:`plot_lag_norms` writes them."""
-    return (f"{n_high} values > {ceiling:.0e} or not finite (drawn at the top)",
-            f"{n_low} values < {floor:.0e} or zero (drawn at the bottom)")
+    """The legend texts of the two kinds of clipped values, as :func:`plot_lag_norms` writes them
+    (in the current language, see :mod:`bptt.i18n`)."""
+    return (t("{n} values > {ceiling:.0e} or not finite (drawn at the top)").format(n=n_high, ceiling=ceiling),
+            t("{n} values < {floor:.0e} or zero (drawn at the bottom)").format(n=n_low, floor=floor))
 
 
 def plot_lag_norms(ax, lags, norms, label=None, floor=FLOOR, ceiling=CEILING, **style):
@@ -32,7 +35,7 @@ def plot_lag_norms(ax, lags, norms, label=None, floor=FLOOR, ceiling=CEILING, **
         if mask.any():
             ax.plot(lags[mask], shown[mask], "o", mfc="none", mec=colour, ms=5, label=text)
     ax.set_yscale("log")
-    ax.set_xlabel("lag T − k (steps back in time)")
+    ax.set_xlabel(t("lag T − k (steps back in time)"))
     return line
 
 

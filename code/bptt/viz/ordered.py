@@ -2,6 +2,7 @@
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch
 
+from ..i18n import t
 from ..ordered import (
     backward_sweep,
     chain_system,
@@ -64,7 +65,7 @@ def draw_graph(ax, A, e, names=None, ordered=None, structure=None):
         for i, g in enumerate(np.asarray(ordered, float)):
             ax.text(i - 0.2, -0.2, _label(g), ha="right", va="top", fontsize=10, color="tab:green",
                     fontweight="bold", zorder=4)
-        ax.text(-0.6, bottom, r"green: $\partial^+E/\partial z_i$", fontsize=10.5, color="tab:green", va="bottom")
+        ax.text(-0.6, bottom, t(r"green: $\partial^+E/\partial z_i$"), fontsize=10.5, color="tab:green", va="bottom")
         bottom = min(bottom, -0.6)
     ax.set_xlim(-0.7, N + 0.4)
     ax.set_ylim(bottom, top)
@@ -97,8 +98,8 @@ def draw_explorer(fig, a32=3.0, a43=4.0, c2=2.0):
 
     ax = fig.add_subplot(grid[1, 0])
     x = np.arange(len(e))
-    for shift, vals, color, label in ((-0.2, e, "tab:orange", r"direct $\partial E/\partial z_i$"),
-                                      (0.2, g, "tab:green", r"ordered $\partial^+E/\partial z_i$")):
+    for shift, vals, color, label in ((-0.2, e, "tab:orange", t(r"direct $\partial E/\partial z_i$")),
+                                      (0.2, g, "tab:green", t(r"ordered $\partial^+E/\partial z_i$"))):
         ax.bar(x + shift, vals, 0.4, color=color, label=label)
         for xi, v in zip(x + shift, vals):
             ax.text(xi, v, _label(v), ha="center", va="bottom" if v >= 0 else "top", fontsize=8.5)
@@ -106,7 +107,7 @@ def draw_explorer(fig, a32=3.0, a43=4.0, c2=2.0):
     ax.set_xticks(x, [f"$z_{i + 1}$" for i in x])
     ax.set_ylim(-115, 180)
     ax.legend(fontsize=8.5, loc="upper right", frameon=False)
-    ax.set_title("direct vs ordered derivatives", fontsize=10)
+    ax.set_title(t("direct vs ordered derivatives"), fontsize=10)
 
     ax = fig.add_subplot(grid[1, 1])
     weights = dict(path_contributions(A, e, 0))
@@ -119,20 +120,20 @@ def draw_explorer(fig, a32=3.0, a43=4.0, c2=2.0):
         ax.text(v, yi, " " + _label(v) + " ", ha="left" if v >= 0 else "right", va="center", fontsize=8.5)
     ax.axvline(0, color="0.3", lw=0.8)
     ax.set_xlim(-125, 125)
-    ax.set_title(rf"paths $z_1\to E$: sum = $\partial^+E/\partial z_1$ = {_label(g[0])}", fontsize=10)
+    ax.set_title(t(r"paths $z_1\to E$: sum = $\partial^+E/\partial z_1$ = {value}").format(value=_label(g[0])), fontsize=10)
 
 
 def draw_sweep_costs(fig, sizes=(2, 4, 8, 16, 32)):
     """Multiply-adds of one backward sweep and of forward sweeps for all N variables, dense and chain systems."""
     fig.clear()
     ax = fig.add_subplot()
-    for make, name, mark in ((dense_system, "dense", "o"), (chain_system, "chain", "s")):
+    for make, name, mark in ((dense_system, t("dense"), "o"), (chain_system, t("chain"), "s")):
         back = [backward_sweep(*make(N)).ops for N in sizes]
         fwd = [forward_sweep(*make(N)).ops for N in sizes]
-        ax.plot(sizes, fwd, "-" + mark, color="tab:red", label=f"forward, all inputs ({name})")
-        ax.plot(sizes, back, "--" + mark, color="tab:blue", label=f"backward, one sweep ({name})")
+        ax.plot(sizes, fwd, "-" + mark, color="tab:red", label=t("forward, all inputs ({system})").format(system=name))
+        ax.plot(sizes, back, "--" + mark, color="tab:blue", label=t("backward, one sweep ({system})").format(system=name))
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
-    ax.set_xlabel("number of variables N")
-    ax.set_ylabel("multiply-adds")
+    ax.set_xlabel(t("number of variables N"))
+    ax.set_ylabel(t("multiply-adds"))
     ax.legend(fontsize=8, frameon=False)

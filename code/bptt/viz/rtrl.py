@@ -1,10 +1,13 @@
 """Figures for the RTRL chapter: measured costs with fitted slopes, online learning curves, the
-approximations' bias and variance, and two explorables (error over time; the cost model)."""
+approximations' bias and variance, and two explorables (error over time; the cost model). Text a
+caller passes (curve labels, titles, coordinate names) is a message, translated with
+:func:`bptt.i18n.t` when drawn."""
 import numpy as np
 from matplotlib.ticker import NullFormatter, NullLocator
 
 from ..costs import loglog_slope, memory_model, time_model
 from ..estimators import per_step_errors
+from ..i18n import t
 from ..params import init_params
 from ..tasks import delayed_recall
 
@@ -43,7 +46,8 @@ def plot_fitted(ax, x, y, theory, method, fit_last=3):
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     slope = loglog_slope(x[-fit_last:], y[-fit_last:])
     color = COLORS[method]
-    ax.loglog(x, y, "o-", color=color, ms=4, label=f"{LABELS[method]}: fitted {slope:.2f}, theory {theory}")
+    label = t("{method}: fitted {slope:.2f}, theory {theory}").format(method=LABELS[method], slope=slope, theory=theory)
+    ax.loglog(x, y, "o-", color=color, ms=4, label=label)
     ax.loglog(x, y[-1] * (x / x[-1]) ** theory, "--", color=color, alpha=0.6, lw=1)
     return slope
 
@@ -60,10 +64,10 @@ def draw_costs(fig, measured, n_fixed, T_fixed):
     n = n_fixed); time in seconds per step, memory in peak bytes. Returns {panel: {method: slope}}."""
     fig.clear()
     axes = fig.subplots(2, 2)
-    labels = {"time_n": ("hidden units n", "seconds per step", "time per step against n"),
-              "memory_n": ("hidden units n", "peak memory (bytes)", f"memory against n (T = {T_fixed})"),
-              "time_T": ("sequence length T", "seconds per step", f"time per step against T (n = {n_fixed})"),
-              "memory_T": ("sequence length T", "peak memory (bytes)", f"memory against T (n = {n_fixed})")}
+    labels = {"time_n": (t("hidden units n"), t("seconds per step"), t("time per step against n")),
+              "memory_n": (t("hidden units n"), t("peak memory (bytes)"), t("memory against n (T = {T})").format(T=T_fixed)),
+              "time_T": (t("sequence length T"), t("seconds per step"), t("time per step against T (n = {n})").format(n=n_fixed)),
+              "memory_T": (t("sequence length T"), t("peak memory (bytes)"), t("memory against T (n = {n})").format(n=n_fixed))}
     fig.set_layout_engine("constrained")
     slopes = {}
     for ax, key in zip(axes.ravel(), ("time_n", "memory_n", "time_T", "memory_T")):
@@ -98,12 +102,12 @@ def draw_online(fig, curves, window=200, chance=None, title=None):
     fig.clear()
     ax = fig.subplots()
     for label, (losses, style) in curves.items():
-        ax.plot(running_mean(losses, window), label=label, **style)
+        ax.plot(running_mean(losses, window), label=t(label), **style)
     if chance is not None:
-        ax.axhline(chance, color="gray", ls=":", lw=1, label="chance (log 2)")
-    ax.set(yscale="log", xlabel="step t of the stream", ylabel=f"loss, mean of the last {window} steps")
+        ax.axhline(chance, color="gray", ls=":", lw=1, label=t("chance (log 2)"))
+    ax.set(yscale="log", xlabel=t("step t of the stream"), ylabel=t("loss, mean of the last {window} steps").format(window=window))
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(t(title), fontsize=10)
     ax.legend(fontsize=8)
 
 
@@ -117,29 +121,29 @@ def draw_estimators(fig, samples, exact, snap, Ks, err_uoro, coords=(0, 1), name
     fig.clear()
     left, right = fig.subplots(1, 2)
     i, j = coords
-    names = names or (f"coordinate {i} of ∂L/∂θ", f"coordinate {j} of ∂L/∂θ")
+    names = names or tuple(t("coordinate {i} of ∂L/∂θ").format(i=c) for c in (i, j))
     left.scatter(samples[:shown, i], samples[:shown, j], s=6, alpha=0.35, color=COLORS["uoro"],
-                 label=f"{shown} UORO estimates")
+                 label=t("{n} UORO estimates").format(n=shown))
     left.plot(*samples[:, [i, j]].mean(axis=0), "o", mfc="none", mec=COLORS["uoro"], ms=14, mew=2,
-              label=f"mean of {len(samples)} UORO estimates")
-    left.plot(exact[i], exact[j], "k*", ms=10, label="exact (RTRL = BPTT)")
+              label=t("mean of {n} UORO estimates").format(n=len(samples)))
+    left.plot(exact[i], exact[j], "k*", ms=10, label=t("exact (RTRL = BPTT)"))
     left.plot(snap[i], snap[j], "D", color=COLORS["snap1"], ms=8, label="SnAp-1")
     lo, hi = np.percentile(samples[:, [i, j]], [2, 98], axis=0)
     pad = 0.1 * (hi - lo)
     left.set(xlim=(lo[0] - pad[0], hi[0] + pad[0]), ylim=(lo[1] - pad[1], hi[1] + pad[1]))
-    left.set_xlabel(names[0], fontsize=9)
-    left.set_ylabel(names[1], fontsize=9)
-    left.set_title("one estimate each\n(2nd–98th percentile window)", fontsize=9)
+    left.set_xlabel(t(names[0]), fontsize=9)
+    left.set_ylabel(t(names[1]), fontsize=9)
+    left.set_title(t("one estimate each\n(2nd–98th percentile window)"), fontsize=9)
     left.legend(fontsize=7)
     Ks = np.asarray(Ks, dtype=float)
     snap_err = np.linalg.norm(snap - exact) / np.linalg.norm(exact)
-    right.loglog(Ks, err_uoro, "o-", color=COLORS["uoro"], label="UORO, mean of K (measured)")
+    right.loglog(Ks, err_uoro, "o-", color=COLORS["uoro"], label=t("UORO, mean of K (measured)"))
     right.loglog(Ks, err_uoro[0] / np.sqrt(Ks / Ks[0]), "--", color=COLORS["uoro"], alpha=0.6,
-                 label="∝ 1/√K (variance only, no bias)")
-    right.axhline(snap_err, color=COLORS["snap1"], label=f"SnAp-1 (bias) {snap_err:.2f}")
-    right.set_xlabel("UORO estimates averaged, K", fontsize=9)
-    right.set_ylabel("relative error ‖ĝ − g‖/‖g‖", fontsize=9)
-    right.set_title("error of the gradient estimate", fontsize=9)
+                 label=t("∝ 1/√K (variance only, no bias)"))
+    right.axhline(snap_err, color=COLORS["snap1"], label=t("SnAp-1 (bias) {err:.2f}").format(err=snap_err))
+    right.set_xlabel(t("UORO estimates averaged, K"), fontsize=9)
+    right.set_ylabel(t("relative error ‖ĝ − g‖/‖g‖"), fontsize=9)
+    right.set_title(t("error of the gradient estimate"), fontsize=9)
     for a in (left, right):
         a.tick_params(labelsize=8)
     right.legend(fontsize=7)
@@ -158,17 +162,17 @@ def draw_error_over_time(fig, rho, n, K, T=60, seed=0):
         err = per_step_errors(params, X, Y, K=K, seed=seed)
     steps = np.arange(1, T + 1)
     floor = 1e-3
-    for key, label in (("uoro", f"UORO, mean of K = {K}"), ("snap1", "SnAp-1")):
+    for key, label in (("uoro", t("UORO, mean of K = {K}").format(K=K)), ("snap1", "SnAp-1")):
         e = np.nan_to_num(err[key], nan=np.inf)
         ax.plot(steps, np.clip(e, floor, 1e3), color=COLORS[key], label=label)
         low = e < floor
         if low.any():
             ax.plot(steps[low], np.full(low.sum(), floor), "v", color=COLORS[key], ms=5,
-                    label=f"{LABELS[key]} below {floor:g} (exact to rounding)")
+                    label=t("{method} below {floor:g} (exact to rounding)").format(method=LABELS[key], floor=floor))
     ax.set_yscale("log")
-    ax.axhline(1.0, color="gray", ls=":", lw=1, label="error as large as the gradient")
-    ax.set(xlabel="step t", ylabel="relative error of ∂⁺L_t/∂θ", ylim=(floor / 2, 1e3),
-           title=f"n = {n}, ρ(W_hh) = {rho}: each step's gradient against exact RTRL")
+    ax.axhline(1.0, color="gray", ls=":", lw=1, label=t("error as large as the gradient"))
+    ax.set(xlabel=t("step t"), ylabel=t("relative error of ∂⁺L_t/∂θ"), ylim=(floor / 2, 1e3),
+           title=t("n = {n}, ρ(W_hh) = {rho}: each step's gradient against exact RTRL").format(n=n, rho=rho))
     log_ticks(ax, -3, 3)
     ax.legend(fontsize=7, loc="upper right", ncol=2)
 
@@ -180,7 +184,7 @@ def draw_cost_model(fig, n, T, m=2, q=2):
     methods = ["bptt", "rtrl", "uoro", "snap1"]
     mem = [memory_model(k, n, m, q, T) for k in methods]
     ops = [time_model(k, n, m, q, T) for k in methods]
-    panels = ((mem_ax, mem, "numbers held while running"), (time_ax, ops, "multiply-adds per sequence"))
+    panels = ((mem_ax, mem, t("numbers held while running")), (time_ax, ops, t("multiply-adds per sequence")))
     for ax, values, title in panels:
         ax.bar([LABELS[k] for k in methods], values, color=[COLORS[k] for k in methods])
         ax.set(yscale="log", ylim=(1, 1e17))
@@ -190,6 +194,6 @@ def draw_cost_model(fig, n, T, m=2, q=2):
         for x, v in enumerate(values):
             ax.text(x, v * 1.5, f"{v:.1e}", ha="center", fontsize=7)
     crossover = n * n + n * m + n - 1               # T above which RTRL holds fewer numbers than BPTT
-    verdict = "RTRL holds less than BPTT" if mem[1] < mem[0] else "BPTT holds less than RTRL"
-    fig.suptitle(f"n = {n}, T = {T}: {verdict}\n(RTRL's memory wins once T > n² + nm + n − 1 = {crossover}; "
-                 "its time never does)", fontsize=9)
+    verdict = t("RTRL holds less than BPTT") if mem[1] < mem[0] else t("BPTT holds less than RTRL")
+    fig.suptitle(t("n = {n}, T = {T}: {verdict}\n(RTRL's memory wins once T > n² + nm + n − 1 = {crossover}; "
+                   "its time never does)").format(n=n, T=T, verdict=verdict, crossover=crossover), fontsize=9)

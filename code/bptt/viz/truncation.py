@@ -1,5 +1,9 @@
 """Figures for the truncation chapter: which terms each estimate keeps, its bias and variance, an
-explorable over τ and π, and learning curves. Drawing functions take a matplotlib Figure."""
+explorable over τ and π, and learning curves. Drawing functions take a matplotlib Figure; the
+titles and labels a caller passes (problem titles, run labels) are messages, translated with
+:func:`bptt.i18n.t` when drawn."""
+import re
+
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.ticker import NullFormatter, NullLocator, ScalarFormatter
@@ -13,6 +17,7 @@ from ..gradient_terms import (
     term_grads,
     term_mask,
 )
+from ..i18n import t
 from ..optim import global_norm
 from ..params import init_params
 from ..tasks import chance_loss, delayed_recall
@@ -20,8 +25,12 @@ from ..train_truncated import train_truncated
 from ..truncation import sample_edge_weights
 
 COLORS = {"full": "black", "chunked": "tab:blue", "sliding": "tab:green", "randomized": "tab:orange"}
-NAMES = {"chunked": "regular", "sliding": "sliding"}
 KEPT = ListedColormap(["white", "tab:blue"])
+
+
+def _names():
+    """The deterministic schemes' names in legends, in the current language."""
+    return {"chunked": t("regular"), "sliding": t("sliding")}
 
 
 def _dot(a, b):
@@ -58,7 +67,7 @@ def _map(ax, mask, title, cmap=KEPT, vmax=1.0):
     ax.set_facecolor("0.92")                                   # k > s: no such term
     im = ax.imshow(shown, cmap=cmap, vmin=0, vmax=vmax, origin="upper", extent=(0.5, T + 0.5, T + 0.5, 0.5))
     ax.set_title(title, fontsize=10)
-    ax.set_xlabel("step k (through z_k)", fontsize=9)
+    ax.set_xlabel(t("step k (through z_k)"), fontsize=9)
     ax.tick_params(labelsize=8)
     return im
 
@@ -67,19 +76,19 @@ def draw_term_maps(fig, T=12, tau=4, pi=0.7, seed=3):
     """The (s, k) grid of terms G_{s,k}: which ones full, regular, sliding and randomized truncation keep."""
     fig.clear()
     axes = fig.subplots(2, 2, sharex=True, sharey=True).ravel()
-    _map(axes[0], term_mask(T), "full BPTT: every term")
-    _map(axes[1], term_mask(T, tau, "chunked"), f"regular, τ = {tau}: TBPTT({tau}, {tau})")
-    _map(axes[2], term_mask(T, tau, "sliding"), f"sliding, τ = {tau}: TBPTT(1, {tau})")
+    _map(axes[0], term_mask(T), t("full BPTT: every term"))
+    _map(axes[1], term_mask(T, tau, "chunked"), t("regular, τ = {tau}: TBPTT({tau}, {tau})").format(tau=tau))
+    _map(axes[2], term_mask(T, tau, "sliding"), t("sliding, τ = {tau}: TBPTT(1, {tau})").format(tau=tau))
     xi = sample_edge_weights(pi, T, seed)
     m = reweighting_mask(xi)
-    im = _map(axes[3], m, f"randomized, π = {pi}: one draw", cmap="Oranges", vmax=max(m.max(), 1.0))
-    for t in np.flatnonzero(xi[1:] == 0) + 1:                  # a cut on the edge into step t+1 (1-based)
-        axes[3].axvline(t + 0.5, color="tab:red", lw=1.0, ls=":")
-    fig.colorbar(im, ax=axes[3], shrink=0.8, label="weight $m_{s,k}$")
+    im = _map(axes[3], m, t("randomized, π = {pi}: one draw").format(pi=pi), cmap="Oranges", vmax=max(m.max(), 1.0))
+    for j in np.flatnonzero(xi[1:] == 0) + 1:                  # a cut on the edge into step j+1 (1-based)
+        axes[3].axvline(j + 0.5, color="tab:red", lw=1.0, ls=":")
+    fig.colorbar(im, ax=axes[3], shrink=0.8, label=t("weight $m_{s,k}$"))
     for ax in axes[:2]:
         ax.set_xlabel("")
     for ax in axes[::2]:
-        ax.set_ylabel("loss s", fontsize=9)
+        ax.set_ylabel(t("loss s"), fontsize=9)
 
 
 def truncation_errors(G, g, taus):
@@ -105,22 +114,24 @@ def randomized_samples(G, g, pi, n_samples, seed=0):
 
 
 def draw_bias(fig, problems, taus):
-    """Relative error and cosine of regular and sliding truncation against τ, one column per problem."""
+    """Relative error and cosine of regular and sliding truncation against τ, one column per problem
+    (problems: [(title, P)], each title a message)."""
     fig.clear()
+    names = _names()
     axes = fig.subplots(2, len(problems), sharex=True, squeeze=False)
     for j, (title, P) in enumerate(problems):
         errs = truncation_errors(P["G"], P["g"], taus)
         for mode, (rel, cos) in errs.items():
-            axes[0, j].plot(taus, rel, "o-", color=COLORS[mode], ms=3, label=NAMES[mode])
-            axes[1, j].plot(taus, cos, "o-", color=COLORS[mode], ms=3, label=NAMES[mode])
+            axes[0, j].plot(taus, rel, "o-", color=COLORS[mode], ms=3, label=names[mode])
+            axes[1, j].plot(taus, cos, "o-", color=COLORS[mode], ms=3, label=names[mode])
         for ax in axes[:, j]:
             ax.axvline(P["delay"] + 1, color="0.5", ls="--", lw=0.8)
-        axes[0, j].set_title(title, fontsize=9)
+        axes[0, j].set_title(t(title), fontsize=9)
         axes[0, j].set_ylim(bottom=0)
-        axes[1, j].set_xlabel("truncation length τ")
+        axes[1, j].set_xlabel(t("truncation length τ"))
     axes[0, 0].set_ylabel("‖ĝ − g‖ / ‖g‖")
     axes[1, 0].set_ylabel("cos(ĝ, g)")
-    axes[0, 0].legend(fontsize=8, title="dashed: τ = d + 1", title_fontsize=7)
+    axes[0, 0].legend(fontsize=8, title=t("dashed: τ = d + 1"), title_fontsize=7)
 
 
 def draw_variance(fig, P, pis, n_samples=200, seed=0):
@@ -134,27 +145,27 @@ def draw_variance(fig, P, pis, n_samples=200, seed=0):
     norm2 = global_norm(g) ** 2
     exact = np.array([np.sqrt(randomized_mse(G, pi) / norm2) for pi in pis])
     mc = [randomized_samples(G, g, pi, n_samples, seed + i) for i, pi in enumerate(pis)]
-    ax.plot(lengths, exact, "-", color=COLORS["randomized"], label="randomized: exact √E‖ĝ−g‖² / ‖g‖")
+    ax.plot(lengths, exact, "-", color=COLORS["randomized"], label=t("randomized: exact √E‖ĝ−g‖² / ‖g‖"))
     ax.plot(lengths, [np.sqrt(np.mean(r ** 2)) for r, _ in mc], "o", color=COLORS["randomized"], ms=4,
-            label=f"randomized: {n_samples} draws")
+            label=t("randomized: {n} draws").format(n=n_samples))
     taus = np.unique(np.clip(np.round(lengths).astype(int), 1, T - 1))     # τ >= T would be exact (error 0)
     errs = truncation_errors(G, g, taus)
-    ax.plot(taus, errs["chunked"][0], "s--", color=COLORS["chunked"], ms=3, label="regular τ (bias only)")
+    ax.plot(taus, errs["chunked"][0], "s--", color=COLORS["chunked"], ms=3, label=t("regular τ (bias only)"))
     for a in (ax, bx):
         a.set_xscale("log")
         a.set_xticks([t for t in (2, 4, 8, 16, 32, 64) if t <= T])
         a.xaxis.set_major_formatter(ScalarFormatter())
         a.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yscale("log")
-    ax.set_xlabel("mean piece length 1/(1−π), or τ")
-    ax.set_ylabel("relative error")
+    ax.set_xlabel(t("mean piece length 1/(1−π), or τ"))
+    ax.set_ylabel(t("relative error"))
     ax.legend(fontsize=7)
     cos_mean = np.array([c.mean() for _, c in mc])
     lo, hi = np.array([np.percentile(c, 10) for _, c in mc]), np.array([np.percentile(c, 90) for _, c in mc])
-    bx.fill_between(lengths, lo, hi, color=COLORS["randomized"], alpha=0.25, label="randomized: 10–90 % of draws")
-    bx.plot(lengths, cos_mean, "o-", color=COLORS["randomized"], ms=3, label="randomized: mean")
-    bx.plot(taus, errs["chunked"][1], "s--", color=COLORS["chunked"], ms=3, label="regular τ")
-    bx.set_xlabel("mean piece length 1/(1−π), or τ")
+    bx.fill_between(lengths, lo, hi, color=COLORS["randomized"], alpha=0.25, label=t("randomized: 10–90 % of draws"))
+    bx.plot(lengths, cos_mean, "o-", color=COLORS["randomized"], ms=3, label=t("randomized: mean"))
+    bx.plot(taus, errs["chunked"][1], "s--", color=COLORS["chunked"], ms=3, label=t("regular τ"))
+    bx.set_xlabel(t("mean piece length 1/(1−π), or τ"))
     bx.set_ylabel("cos(ĝ, g)")
     bx.set_ylim(min(-0.05, lo.min() - 0.05), 1.02)
     bx.legend(fontsize=7, loc="lower right")
@@ -210,34 +221,38 @@ def draw_explorer(fig, tau, pi, data):
               "randomized": data["curves"]["randomized", pi]}
     lags = np.arange(T)
     floor = 1e-4 * full.max()
-    ax.plot(lags, full, "k-", lw=2.5, label="full BPTT")
+    ax.plot(lags, full, "k-", lw=2.5, label=t("full BPTT"))
+    labels = {"chunked": t("regular, τ = {tau}").format(tau=tau), "sliding": t("sliding, τ = {tau}").format(tau=tau),
+              "randomized": t("randomized, π = {pi}").format(pi=pi)}
     for mode, (vals, _, _) in chosen.items():
-        ax.plot(lags, np.maximum(vals, floor), "-", color=COLORS[mode], lw=1.5,
-                label=f"randomized, π = {pi}" if mode == "randomized" else f"{NAMES[mode]}, τ = {tau}")
+        ax.plot(lags, np.maximum(vals, floor), "-", color=COLORS[mode], lw=1.5, label=labels[mode])
     ax.axvline(data["delay"], color="0.5", ls="--", lw=0.8)
-    ax.text(data["delay"] + 0.3, floor * 2, "lag d", color="0.4", fontsize=8)
-    ax.text(T - 1, floor * 1.3, "cut: on the floor", color="0.4", fontsize=7, ha="right")
+    ax.text(data["delay"] + 0.3, floor * 2, t("lag d"), color="0.4", fontsize=8)
+    ax.text(T - 1, floor * 1.3, t("cut: on the floor"), color="0.4", fontsize=7, ha="right")
     ax.set_yscale("log")
     ax.yaxis.set_minor_locator(NullLocator())
     ax.set_ylim(floor * 0.8, 5 * full.max())
-    ax.set_xlabel("lag r = s − k")
-    ax.set_title("gradient reaching lag r", fontsize=10)
+    ax.set_xlabel(t("lag r = s − k"))
+    ax.set_title(t("gradient reaching lag r"), fontsize=10)
     ax.legend(fontsize=7, loc="upper right")
     errs = [chosen["chunked"][1], chosen["sliding"][1], chosen["randomized"][1], data["rms"][pi]]
-    names = ["regular", "sliding", "random\n(draw)", "random\n(RMS)"]
+    names = [t("regular"), t("sliding"), t("random\n(draw)"), t("random\n(RMS)")]
     colors = [COLORS["chunked"], COLORS["sliding"], COLORS["randomized"], "#a63603"]
     bx.barh(names[::-1], errs[::-1], color=colors[::-1])
     for y, e in enumerate(errs[::-1]):
         bx.text(min(e, 2.0), y, f" {e:.2f}", va="center", fontsize=8)
     bx.set_xlim(0, 3.0)
-    bx.set_xlabel("rel. error (axis to 3)", fontsize=8)
+    bx.set_xlabel(t("rel. error (axis to 3)"), fontsize=8)
     bx.tick_params(labelsize=8)
-    bx.set_title(f"mean piece {1 / (1 - pi):.3g},\nlargest weight {chosen['randomized'][2]:.3g}" if pi < 1
-                 else "π = 1: no cut,\nexact gradient", fontsize=8)
+    bx.set_title(t("mean piece {length:.3g},\nlargest weight {weight:.3g}").format(
+                 length=1 / (1 - pi), weight=chosen["randomized"][2]) if pi < 1
+                 else t("π = 1: no cut,\nexact gradient"), fontsize=8)
 
 
 def comparison_methods(T, delay):
-    """{label: (method, colour)}: full BPTT, regular truncation at τ = d and 2d, randomized at mean lengths d/2, d, 2d."""
+    """{label: (method, colour)}: full BPTT, regular truncation at τ = d and 2d, randomized at mean lengths d/2, d, 2d.
+
+    The labels are English (they key the runs); :func:`method_label` gives one in the current language."""
     d = delay
     return {f"full BPTT (one piece of {T})": ("full", "black"),
             f"regular, τ = {d}": (("chunked", d), "#6baed6"),
@@ -245,6 +260,23 @@ def comparison_methods(T, delay):
             f"randomized, mean {d // 2}": (("randomized", 1 - 2 / d), "#fdae6b"),
             f"randomized, mean {d}": (("randomized", 1 - 1 / d), "#e6550d"),
             f"randomized, mean {2 * d}": (("randomized", 1 - 1 / (2 * d)), "#7f2704")}
+
+
+#: the labels comparison_methods makes, and each one in the current language
+_METHOD_LABELS = ((re.compile(r"full BPTT \(one piece of (\d+)\)"), lambda T: t("full BPTT (one piece of {T})").format(T=T)),
+                  (re.compile(r"regular, τ = (\d+)"), lambda tau: t("regular, τ = {tau}").format(tau=tau)),
+                  (re.compile(r"randomized, mean (\d+)"), lambda mean: t("randomized, mean {mean}").format(mean=mean)))
+
+
+def method_label(label):
+    """A run's label (English, as :func:`comparison_methods` makes them) in the current language."""
+    for pattern, make in _METHOD_LABELS:
+        found = pattern.fullmatch(label)
+        if found:
+            return make(found[1])
+    return t(label)
+
+
 
 
 def run_comparison(methods, seeds, n_sequences, n=16, **kw):
@@ -270,12 +302,13 @@ def draw_learning_curves(fig, runs, colors=None, n_symbols=2):
             for c in curves:
                 ax.plot(np.maximum(c[key], 1), c["loss"], color=color, lw=0.6, alpha=0.35)
             x = np.median([c[key] for c in curves], axis=0)
-            ax.plot(np.maximum(x, 1), np.median([c["loss"] for c in curves], axis=0), color=color, lw=lw, label=label)
-    for ax, name in zip(axes, ("parameter updates", "time steps backpropagated (compute; here also data seen)")):
+            ax.plot(np.maximum(x, 1), np.median([c["loss"] for c in curves], axis=0), color=color, lw=lw,
+                    label=method_label(label))
+    for ax, name in zip(axes, (t("parameter updates"), t("time steps backpropagated (compute; here also data seen)"))):
         ax.axhline(chance_loss(n_symbols), color="0.5", ls=":", lw=1)
         ax.set_xlabel(name)
         ax.set_yscale("log")
-        ax.set_ylabel("held-out loss (nats)")
+        ax.set_ylabel(t("held-out loss (nats)"))
     axes[0].set_xscale("log")
-    axes[0].text(1.1, chance_loss(n_symbols) * 1.15, "chance: log 2", fontsize=8, color="0.4")
+    axes[0].text(1.1, chance_loss(n_symbols) * 1.15, t("chance: log 2"), fontsize=8, color="0.4")
     axes[1].legend(fontsize=8, loc="lower left", ncol=2)

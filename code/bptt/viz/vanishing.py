@@ -9,7 +9,13 @@ speed; almost all of a redraw is matplotlib drawing text, and the function avoid
 * axis labels sit at fixed coordinates (placed automatically, each re-measures every tick label);
 * the legend, keys and axis labels, which rarely change, are rasterised once into a layer that
   later redraws only composite (:class:`_Frozen`).
+
+Every text a figure shows is made with :func:`bptt.i18n.t` when it is drawn: the main explorable's
+legends and axis labels on the first call on a figure in a language (the book build draws each
+language on a fresh figure; a figure drawn again in another language is built afresh), its status
+line on every call.
 """
+
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import RendererAgg
@@ -17,6 +23,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.ticker import MaxNLocator
 
 from ..activations import DERIVATIVE_BOUND
+from ..i18n import current, t
 from ..jacobians import lag_norms, safe_norm, step_singular_values
 from ..params import init_params, spectral_radius
 from .explorable import control, explorable
@@ -26,7 +33,7 @@ from .live_canvas import set_moving
 #: sizes of the network in the main explorable: m inputs, n hidden units, q outputs, B sequences
 M_IN, N_HIDDEN, Q_OUT, BATCH = 4, 32, 4, 8
 #: singular values of J_t are computed at no more than this many steps (SVDs are the costly part)
-MAX_SVD_STEPS = 12
+MAX_SVD_STEPS = 12                         # (main_explorable's caption says "12 steps")
 SV_FLOOR = 1e-3                            # singular values below this sit on the panel's bottom edge
 
 #: figure size (inches) and resolution of the main explorable: 682 px, narrower than the text column
@@ -127,9 +134,9 @@ def _build(fig):
     gs = fig.add_gridspec(1, 2, width_ratios=[1.6, 1], left=0.1, right=0.985, bottom=0.19, top=0.75,
                           wspace=0.27)
     ax, ax2 = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
-    st = {"ax": ax, "ax2": ax2, "curve": []}
-    (st["bound"],) = ax.plot([0, 1], [1, 1], "--", color="tab:red", lw=1.3, label="bound (γσ_max)^lag")
-    (st["eig"],) = ax.plot([0, 1], [1, 1], ":", color="0.35", lw=1.4, label="(γρ)^lag: not a bound")
+    st = {"ax": ax, "ax2": ax2, "curve": [], "lang": current()}      # the language of its texts
+    (st["bound"],) = ax.plot([0, 1], [1, 1], "--", color="tab:red", lw=1.3, label=t("bound (γσ_max)^lag"))
+    (st["eig"],) = ax.plot([0, 1], [1, 1], ":", color="0.35", lw=1.4, label=t("(γρ)^lag: not a bound"))
     # axis labels at fixed coordinates (placed automatically, each would re-measure the tick labels
     # of every axis on each draw); they are drawn from the frozen layer, see _Frozen
     for a, x in ((ax, -0.15), (ax2, -0.2)):
@@ -139,16 +146,16 @@ def _build(fig):
         for label in (a.xaxis.label, a.yaxis.label):
             label.set_fontsize(FONT + 1)
     ax2.set_xlabel("i")
-    ax.set_ylabel("gradient norm")
-    ax2.set_ylabel("singular value")
+    ax.set_ylabel(t("gradient norm"))
+    ax2.set_ylabel(t("singular value"))
     # log scale with fixed limits before the first curve: autoscaling margins around values
     # clipped at CEILING would overflow (and warn) inside plot_lag_norms' set_yscale
     ax.set_yscale("log")
     ax.set_ylim(1e-2, 1e2)
     st["status"] = fig.text(0.1, 0.015, "", fontsize=FONT + 0.5, va="bottom", color="0.1")
-    st["spectra"] = LineCollection([], colors="0.6", linewidths=0.7, label=f"σ_i(J_t), {MAX_SVD_STEPS} steps t")
+    st["spectra"] = LineCollection([], colors="0.6", linewidths=0.7, label=t("σ_i(J_t), {steps} steps t").format(steps=MAX_SVD_STEPS))
     ax2.add_collection(st["spectra"])
-    (st["envelope"],) = ax2.plot([1], [1], "--", color="tab:red", lw=1.3, label="under γσ_i(W_hh)")
+    (st["envelope"],) = ax2.plot([1], [1], "--", color="tab:red", lw=1.3, label=t("under γσ_i(W_hh)"))
     ax2.axhline(1.0, ls=":", color="k", lw=0.8)
     ax2.set_yscale("log")
     ax2.set_xticks([1, N_HIDDEN // 2, N_HIDDEN])
@@ -156,7 +163,7 @@ def _build(fig):
     # changes, the left one gains an entry when values are clipped (see draw_gradient_flow)
     st["keys"] = [ax2.legend(loc="lower left", bbox_to_anchor=(-0.03, 1.0), fontsize=FONT, frameon=False,
                              borderaxespad=0.2, handlelength=1.6)]
-    ax.set_xlabel("lag T − k")
+    ax.set_xlabel(t("lag T − k"))
     st["frozen"] = fig.add_artist(_Frozen())
     fig._gradient_flow = st
     return st
@@ -165,7 +172,7 @@ def _build(fig):
 def draw_gradient_flow(fig, sigma, activation, T, scale, seed=0):
     """The main explorable: ‖∂⁺L_T/∂h_{T-lag}‖ against the lag with the bound, and J_t's singular values."""
     st = getattr(fig, "_gradient_flow", None)
-    if st is None or st["ax"] not in fig.axes:
+    if st is None or st["ax"] not in fig.axes or st["lang"] != current():
         st = _build(fig)
     d = gradient_flow_data(sigma, activation, T, scale, seed)
     ax, ax2 = st["ax"], st["ax2"]
@@ -183,7 +190,7 @@ def draw_gradient_flow(fig, sigma, activation, T, scale, seed=0):
         line.set_data(lags, 10.0 ** np.clip(log_curve, np.log10(lo) - 1, np.log10(hi) + 1))
     ax.set_xlim(0, T)
     ax.set_ylim(lo, hi)
-    ax.set_xlabel("lag T − k")                     # plot_lag_norms sets a longer one
+    ax.set_xlabel(t("lag T − k"))                  # plot_lag_norms sets a longer one
     ax.xaxis.set_major_locator(MaxNLocator(2, integer=True))
     log_ticks(ax.yaxis, numticks=4)
     labels = tuple(line.get_label() for line in ax.lines)
@@ -193,7 +200,8 @@ def draw_gradient_flow(fig, sigma, activation, T, scale, seed=0):
         st["frozen"].freeze([legend, *st["keys"], ax.xaxis.label, ax2.xaxis.label, ax.yaxis.label,
                              ax2.yaxis.label], key=labels)
         st["legend_labels"] = labels
-    st["status"].set_text(f"{activation}, ρ(W_hh) = {d['rho']:.2f}, γσ_max = {d['rate']:g}: {_status(d)}")
+    st["status"].set_text(t("{activation}, ρ(W_hh) = {rho:.2f}, γσ_max = {rate:g}: {status}").format(
+        activation=activation, rho=d["rho"], rate=d["rate"], status=_status(d)))
     # the spectrum of J_t at up to MAX_SVD_STEPS steps of sequence 1, under γ σ_i(W_hh)
     i = np.arange(1, d["S"].shape[1] + 1)
     S = np.maximum(d["S"][np.all(np.isfinite(d["S"]), axis=1)], SV_FLOOR)
@@ -209,33 +217,51 @@ def draw_gradient_flow(fig, sigma, activation, T, scale, seed=0):
 
 
 def _status(d):
-    """One line saying what happened to the gradient, in words."""
+    """One line saying what happened to the gradient, in words (in the current language)."""
     norms = d["norms"]
     if d["bad_step"] is not None:
-        return f"h_t overflows at t = {d['bad_step']}, no finite gradient"
+        return t("h_t overflows at t = {step}, no finite gradient").format(step=d["bad_step"])
     high = np.flatnonzero(~np.isfinite(norms) | (norms > CEILING))
     low = np.flatnonzero(np.isfinite(norms) & (norms < FLOOR))
     if high.size:
-        return f"above {CEILING:.0e} from lag {high[0]}"
+        return t("above {ceiling:.0e} from lag {lag}").format(ceiling=CEILING, lag=high[0])
     if low.size:
-        return f"below {FLOOR:.0e} from lag {low[0]}"
+        return t("below {floor:.0e} from lag {lag}").format(floor=FLOOR, lag=low[0])
     ratio = norms[-1] / norms[0]
-    verb = "vanished" if ratio < 1e-3 else "exploded" if ratio > 1e3 else "kept its size"
-    return f"{verb}: ratio {ratio:.0e}"
+    if ratio < 1e-3:
+        return t("vanished: ratio {ratio:.0e}").format(ratio=ratio)
+    if ratio > 1e3:
+        return t("exploded: ratio {ratio:.0e}").format(ratio=ratio)
+    return t("kept its size: ratio {ratio:.0e}").format(ratio=ratio)
 
 
 def main_explorable(dpi=DPI):
     """The chapter's main explorable figure over :data:`CONTROLS` (112 frames), opening on :data:`DEFAULT`."""
-    caption = (r"Left: the gradient of the last step's loss with respect to the state lag steps back "
-               r"(log scale), with the Pascanu–Mikolov–Bengio bound \((\gamma\sigma_{\max})^{T-k}\) "
-               r"dashed and the eigenvalue rate \((\gamma\rho)^{T-k}\), which is not a bound, dotted. "
-               r"Right: the singular values of the per-step Jacobian \(J_t = D_t W_{hh}\) at "
-               f"{MAX_SVD_STEPS} steps \\(t\\), under \\(\\gamma\\) times those of \\(W_{{hh}}\\); "
-               r"values below \(10^{-3}\) sit on the bottom edge.")
-    return explorable(draw_gradient_flow, CONTROLS, default=DEFAULT, figsize=FIGSIZE, dpi=dpi, caption=caption)
+    # the caption is one literal (the explorable translates it when it renders): its "12" is MAX_SVD_STEPS
+    return explorable(draw_gradient_flow, CONTROLS, default=DEFAULT, figsize=FIGSIZE, dpi=dpi,
+                      caption=r"Left: the gradient of the last step's loss with respect to the state lag steps back "
+                              r"(log scale), with the Pascanu–Mikolov–Bengio bound \((\gamma\sigma_{\max})^{T-k}\) "
+                              r"dashed and the eigenvalue rate \((\gamma\rho)^{T-k}\), which is not a bound, dotted. "
+                              r"Right: the singular values of the per-step Jacobian \(J_t = D_t W_{hh}\) at "
+                              r"12 steps \(t\), under \(\gamma\) times those of \(W_{hh}\); "
+                              r"values below \(10^{-3}\) sit on the bottom edge.")
 
 
-# -- the chapter's other figures ------------------------------------------------------------------
+# -- the chapter's other figures and tables ----------------------------------------------------------
+
+def label_text(label):
+    """A label given to a drawing (English) in the current language: ``t(label)``.
+
+    The chapter writes its own labels as ``t("...")`` literals; the names of the clipping rules
+    (the keys of :data:`bptt.divergence.RULES`) are written out here, so that the message
+    catalogue holds them.
+    """
+    rules = {"no clipping": t("no clipping"), "global norm ≤ 1": t("global norm ≤ 1"),
+             "element-wise to ±0.1": t("element-wise to ±0.1")}
+    return rules.get(label) or (t(label) if isinstance(label, str) else label)
+
+
+
 
 def draw_powers_2x2(fig, matrices, K=40):
     """‖W^k‖₂ for k = 0..K for a few 2×2 matrices, with ρ(W)^k dotted and σ_max(W)^k dashed.
@@ -249,15 +275,15 @@ def draw_powers_2x2(fig, matrices, K=40):
         W = np.asarray(W, dtype=float)
         norms = [np.linalg.norm(np.linalg.matrix_power(W, int(j)), 2) for j in k]
         rho, smax = spectral_radius(W), np.linalg.norm(W, 2)
-        ax.plot(k, norms, "o-", ms=2.5, color=color, label=f"{label}\nρ = {rho:.2f}, σ_max = {smax:.2f}")
+        ax.plot(k, norms, "o-", ms=2.5, color=color, label=f"{label_text(label)}\nρ = {rho:.2f}, σ_max = {smax:.2f}")
         ax.plot(k, rho ** k, ":", color=color, lw=1.2)
         ax.plot(k, smax ** k, "--", color=color, lw=0.9, alpha=0.7)
     ax.set_yscale("log")
     ax.set_ylim(1e-3, 1e3)
-    ax.set_xlabel("power k")
+    ax.set_xlabel(t("power k"))
     ax.set_ylabel("‖W^k‖₂")
     ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
-              title="solid ‖W^k‖, dotted ρ^k,\ndashed σ_max^k", title_fontsize=8.5)
+              title=t("solid ‖W^k‖, dotted ρ^k,\ndashed σ_max^k"), title_fontsize=8.5)
 
 
 def draw_lag_shares(fig, shares, grad_norms=None):
@@ -271,14 +297,15 @@ def draw_lag_shares(fig, shares, grad_norms=None):
     for label, s in shares.items():
         s = np.asarray(s, dtype=float)
         s = s[: np.flatnonzero(s)[-1] + 1] if np.any(s) else s   # G_{T-1} = δ_{T,1} h_0ᵀ is exactly 0 when h_0 = 0
-        text = label if grad_norms is None else f"{label} (‖∂L/∂W_hh‖ = {grad_norms[label]:.3g})"
+        name = label_text(label)
+        text = name if grad_norms is None else f"{name} (‖∂L/∂W_hh‖ = {grad_norms[label]:.3g})"
         plot_lag_norms(ax, np.arange(len(s)), s, label=text, floor=1e-30, ceiling=1.0)
-        ax2.plot(np.arange(len(s)), np.cumsum(s), label=label)
-    ax.set_xlabel("lag t − k")
-    ax.set_ylabel("share of Σ_l ‖G_l‖")
+        ax2.plot(np.arange(len(s)), np.cumsum(s), label=name)
+    ax.set_xlabel(t("lag t − k"))
+    ax.set_ylabel(t("share of Σ_l ‖G_l‖"))
     ax.legend(fontsize=8)
-    ax2.set_xlabel("lag t − k")
-    ax2.set_ylabel("cumulative share")
+    ax2.set_xlabel(t("lag t − k"))
+    ax2.set_ylabel(t("cumulative share"))
     ax2.set_ylim(0, 1.02)
     ax2.axhline(0.99, color="0.6", ls=":", lw=0.8)
 
@@ -293,15 +320,16 @@ def draw_training(fig, runs, threshold=None, chance=None):
     ax, ax2 = fig.subplots(1, 2)
     for label, r in runs.items():
         steps = np.arange(len(r["loss"]))
-        ax.plot(steps, r["loss"], lw=1.1, label=label)
-        ax2.plot(steps, r["grad_norm"], lw=1.1, label=label)
+        ax.plot(steps, r["loss"], lw=1.1, label=label_text(label))
+        ax2.plot(steps, r["grad_norm"], lw=1.1, label=label_text(label))
     if chance is not None:
-        ax.axhline(chance, color="0.5", ls=":", lw=1, label="chance (log 2)")
+        ax.axhline(chance, color="0.5", ls=":", lw=1, label=t("chance (log 2)"))
     if threshold is not None:
-        ax2.axhline(threshold, color="0.5", ls="--", lw=1, label=f"global clipping threshold {threshold:g}")
-    for a, name in ((ax, "loss per scored position"), (ax2, "‖∂L/∂θ‖ before clipping")):
+        ax2.axhline(threshold, color="0.5", ls="--", lw=1,
+                    label=t("global clipping threshold {threshold:g}").format(threshold=threshold))
+    for a, name in ((ax, t("loss per scored position")), (ax2, t("‖∂L/∂θ‖ before clipping"))):
         a.set_yscale("log")
-        a.set_xlabel("SGD step")
+        a.set_xlabel(t("SGD step"))
         a.set_ylabel(name)
         a.legend(fontsize=8)
 
@@ -316,11 +344,11 @@ def draw_remedies(fig, curves, tau=None):
     ax = fig.add_subplot()
     for label, norms in curves.items():
         norms = np.asarray(norms, dtype=float)
-        plot_lag_norms(ax, np.arange(len(norms)), norms, label=label, lw=1.6)
+        plot_lag_norms(ax, np.arange(len(norms)), norms, label=label_text(label), lw=1.6)
     if tau is not None:
         ax.axvline(tau, color="0.3", ls="--", lw=1)
         # low in the panel, below the curves that stay large and above the ones that decay
-        ax.text(tau, 0.3, f" truncation at τ = {tau}:\n nothing beyond", transform=ax.get_xaxis_transform(),
-                fontsize=8.5, color="0.3", va="top")
-    ax.set_ylabel("‖∂⁺L_T/∂h_k‖ (rms over batch)")
+        ax.text(tau, 0.3, t(" truncation at τ = {tau}:\n nothing beyond").format(tau=tau),
+                transform=ax.get_xaxis_transform(), fontsize=8.5, color="0.3", va="top")
+    ax.set_ylabel(t("‖∂⁺L_T/∂h_k‖ (rms over batch)"))
     ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)

@@ -20,7 +20,8 @@ cells and collects the string literals given to ``t(...)`` and ``say(...)``, to 
 Which messages need a translation (:func:`needs_translation`): every message a reader reads.
 Only maths and code are exempt: a display equation (its message starts with a line break, as
 MyST writes math blocks), or a message that is nothing but inline maths ``$...$``, code spans,
-MyST roles (``{doc}`...```, ``{eq}`...```, ...), digits and punctuation. An exempt message may
+MyST roles (``{doc}`...```, ``{eq}`...```, ...), format fields of a run-time message
+(``{err:.1e}``), digits and punctuation. An exempt message may
 still be translated (words in ``\\text{...}`` inside an equation, say).
 """
 import argparse
@@ -44,6 +45,8 @@ MESSAGE_KEYWORDS = {"explorable": ("caption",), "control": ("label",), "show": (
 MATHS = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
 CODE = re.compile(r"``.+?``|`[^`]+`")
 ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
+#: a run-time message's str.format field ("{err:.1e}"), filled in when the message is shown
+FIELD = re.compile(r"\{[^{}]*\}")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -51,7 +54,7 @@ def needs_translation(msgid):
     """True unless the message is only maths or code (see the module's docstring)."""
     if not msgid or msgid.startswith("\n"):
         return False
-    rest = CODE.sub(" ", MATHS.sub(" ", ROLE.sub(" ", msgid)))
+    rest = FIELD.sub(" ", CODE.sub(" ", MATHS.sub(" ", ROLE.sub(" ", msgid))))
     return bool(_WORD.search(rest))
 
 

@@ -182,6 +182,20 @@ def test_a_screenshot_of_a_chinese_chapter_shows_chinese_glyphs(browser, built_h
     assert not glyphs["same"] and not glyphs["blank"], f"Chinese characters draw as boxes ({glyphs}): install fonts-noto-cjk"
 
 
+@pytest.mark.parametrize("name", ["book/vanishing", "book/truncation"])
+def test_a_chinese_chapters_figures_are_drawn_in_chinese(built_html, zh, name):
+    """Its figures are other drawings than the English page's (their labels are Chinese: the
+    build fails on a missing glyph, a matplotlib warning in a cell's stderr), described in Chinese."""
+    def figures(path):
+        return [(img["src"], img.get("alt", "")) for img in soup(path).select("img.bptt-frame, img.bptt-static")]
+
+    en, cn = figures(Path(built_html) / f"{name}.html"), figures(zh / f"{name}.html")
+    assert len(en) == len(cn) > 1, f"{name}: {len(en)} English and {len(cn)} Chinese figures"
+    for (src_en, _), (src_zh, alt) in zip(en, cn):
+        assert src_en != src_zh, f"{name}: a figure of the Chinese page is the English drawing ({alt[:60]})"
+        assert CJK.search(alt), f"{name}: a Chinese figure's alt text is not Chinese: {alt[:80]}"
+
+
 def test_the_glossary_is_on_the_notation_page_of_both_editions_with_working_links(built_html):
     import sys
 

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .i18n import t
+
 CONTRACT = ("loss_and_grads must return (loss, grads): loss a real number, grads a dict with the keys "
             "of params, each entry of its parameter's shape")
 
@@ -68,14 +70,16 @@ def directional_check(loss_and_grads, params, n_dirs=6, eps=1e-6, seed=0):
 def check_grads(loss_and_grads, params, n_dirs=6, eps=1e-6, rtol=1e-6, atol=1e-8, seed=0):
     """Raise AssertionError unless every directional derivative matches its finite difference.
 
-    The tolerance is |analytic − numeric| <= atol + rtol · max(|analytic|, |numeric|).
+    The tolerance is |analytic − numeric| <= atol + rtol · max(|analytic|, |numeric|). The
+    message is in the current language (:mod:`bptt.i18n`).
     Returns the largest relative error seen (useful to print).
     """
     worst = 0.0
     for i, (a, nmr) in enumerate(directional_check(loss_and_grads, params, n_dirs, eps, seed)):
         scale = max(abs(a), abs(nmr))
         if abs(a - nmr) > atol + rtol * scale:
-            raise AssertionError(f"direction {i}: analytic {a!r} != finite difference {nmr!r} (rtol={rtol}, atol={atol})")
+            raise AssertionError(t("direction {i}: analytic {a!r} != finite difference {b!r} (rtol={rtol}, atol={atol})")
+                                 .format(i=i, a=a, b=nmr, rtol=rtol, atol=atol))
         worst = max(worst, abs(a - nmr) / scale if scale else 0.0)
     return worst
 

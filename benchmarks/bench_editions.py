@@ -31,7 +31,7 @@ from pathlib import Path
 from timing import header
 
 ROOT = Path(__file__).resolve().parents[1]
-COPY = ["_config.yml", "_toc.yml", "book", "locales", "tools", "jupytext.toml"]     # the chapters import the installed bptt
+COPY = ["_config.yml", "_toc.yml", "book", "code", "locales", "tools", "jupytext.toml"]   # the book includes code/ files
 EDIT = ("book/intro_rnn.md", "This chapter")          # a file and a phrase of its prose to change
 TIMES = re.compile(r"\[(English|Chinese) edition: exit (\d+), (\d+) s\]")
 
@@ -40,7 +40,7 @@ def copy_sources(dest):
     for name in COPY:
         src = ROOT / name
         if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("_build", "__pycache__", "*.mo"))
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("_build", "__pycache__", "*.egg-info", "*.mo"))
         else:
             shutil.copy2(src, dest / name)
 

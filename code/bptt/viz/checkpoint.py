@@ -31,8 +31,6 @@ def names():
             "bptt": "bptt"}
 
 
-
-
 def diagram_rows(actions):
     """The schedule as drawing instructions.
 

@@ -43,8 +43,6 @@ def network_label(name):
     return t("{net}, n = {n}").format(net=net, n=found[2])
 
 
-
-
 def lag_curves(bias, rho, T=T_STEPS, seed=0, n=N_HIDDEN, B=BATCH):
     """‖∂⁺L_T/∂state_k‖ against the lag T − k for the three networks on the same inputs and targets.
 

@@ -277,8 +277,6 @@ def method_label(label):
     return t(label)
 
 
-
-
 def run_comparison(methods, seeds, n_sequences, n=16, **kw):
     """{label: [curve for each seed]} from :func:`bptt.train_truncated.train_truncated`; methods: {label: method}."""
     return {label: [train_truncated(init_params(2, n, 2, seed=s, init="orthogonal"), meth, n_sequences, seed=s, **kw)[1]

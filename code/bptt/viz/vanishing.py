@@ -261,8 +261,6 @@ def label_text(label):
     return rules.get(label) or (t(label) if isinstance(label, str) else label)
 
 
-
-
 def draw_powers_2x2(fig, matrices, K=40):
     """‖W^k‖₂ for k = 0..K for a few 2×2 matrices, with ρ(W)^k dotted and σ_max(W)^k dashed.
 

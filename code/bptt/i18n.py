@@ -24,6 +24,8 @@ import os
 import unicodedata
 from pathlib import Path
 
+from . import forked
+
 LANGUAGES = ("en", "zh_CN")
 ENGLISH = "en"
 LOCALES = Path(__file__).resolve().parents[2] / "locales"
@@ -104,9 +106,25 @@ def build_languages():
     return tuple(_check(x.strip()) for x in listed.split(",")) if listed else LANGUAGES
 
 
-def each_language(make):
-    """{language: make()} for every language of the book build, else for the current one."""
+def each_language(make, parallel=False):
+    """{language: make()} for every language of the book build, else for the current one.
+
+    ``parallel``: in the book build, make the languages after the first in forked child
+    processes (:class:`bptt.forked.Forked`) while this one makes the first: a figure's second
+    language is drawn on the second core. ``make`` must then return something picklable and
+    have no effect besides its value and what it prints.
+    """
     langs = build_languages() if in_book_build() else (current(),)
+    if parallel and len(langs) > 1 and forked.available():
+        def make_in(lang):
+            def run():
+                with language(lang):
+                    return make()
+            return run
+
+        children = {lang: forked.Forked(make_in(lang)) for lang in langs[1:]}
+        first = make_in(langs[0])()
+        return {langs[0]: first, **{lang: child.result() for lang, child in children.items()}}
     out = {}
     for lang in langs:
         with language(lang):

@@ -231,7 +231,7 @@ class Explorable:
         MathJax (inline maths written \\( ... \\)). The image sits in a ``bptt-scroll`` box: on a
         narrow screen ``book/_static/bptt.css`` keeps it at its natural width, scrolled sideways.
         """
-        return marked(each_language(self._static_html))
+        return marked(each_language(self._static_html, parallel=True))
 
     def _static_html(self):
         self._fig = None                             # a fresh figure: a drawing may keep its texts

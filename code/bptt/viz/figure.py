@@ -66,4 +66,4 @@ def show(draw, figsize, *args, dpi=96, alt=None, **kwargs):
         draw(fig, *args, **kwargs)
         return StaticFigure(figure_png(fig, dpi=dpi), describe(fig) if alt is None else t(alt))
 
-    display(EachLanguage(each_language(make)))
+    display(EachLanguage(each_language(make, parallel=True)))

@@ -216,3 +216,23 @@ def test_the_glossary_is_on_the_notation_page_of_both_editions_with_working_link
             assert target.exists(), f"{page}: {en.get_text()} links to a missing {link['href']}"
             assert re.search(r"[\u3400-\u9fff]", zh.get_text()) or zh.get_text() == en.get_text(), \
                 f"{page}: {en.get_text()} has no Chinese (only a name may stay as it is)"
+
+
+def test_a_chinese_doctree_holds_only_its_own_page(built_html):
+    """Sphinx parses each translated paragraph as a small document of its own whose settings hold
+    the build environment; a translated node that kept it dragged every other page's doctree into
+    the page's pickle (20-30 MB a page, and 15 s of loading for a one-page rebuild).
+    book/_ext/bptt_editions.py points the nodes back at their page."""
+    import pickle
+
+    from docutils import nodes
+
+    build = Path(built_html).parent
+    name = "book/sources_notation.doctree"                # much translated prose, no figures
+    zh_tree, en_tree = build / "zh_CN" / "_build" / ".doctrees" / name, build / ".doctrees" / name
+    doctree = pickle.loads(zh_tree.read_bytes())
+    foreign = {id(n._document) for n in doctree.findall(include_self=False)
+               if getattr(n, "_document", None) not in (None, doctree)}
+    assert not foreign, f"{len(foreign)} translated nodes refer to a document other than their page"
+    assert isinstance(doctree, nodes.document)
+    assert zh_tree.stat().st_size < 2 * en_tree.stat().st_size

@@ -23,7 +23,13 @@ extension
 5. keeps, in every HTML output of a cell, the edition's own language: text made at run time
    (figure labels, captions, printed lines; see ``code/bptt/i18n.py``) is made once per
    language by the one execution, each version between ``<!--bptt-lang:xx-->`` markers, and
-   the other language's versions are dropped here.
+   the other language's versions are dropped here;
+6. keeps each page's pickled doctree to the page itself. Sphinx parses every translated
+   paragraph as a small document whose settings hold the whole build environment, and the
+   translated nodes keep a reference to that document; pickled with the page, it drags in the
+   environment and, through sphinx-exercise's registry of exercise nodes, every other page's
+   doctree (a Chinese doctree grew to 20-30 MB, ten times the English one, and a one-page
+   rebuild spent 15 s loading them). The nodes are pointed back at their own page.
 """
 import html
 import re
@@ -174,6 +180,14 @@ class OutputsInTheEditionsLanguage(SphinxTransform):
                 node[:] = [nodes.Text(keep_language(node.astext(), lang))]
 
 
+def own_document(app, doctree):
+    """Point every node that still refers to the small document Sphinx parsed its translation
+    in at the page's own document (see 6. above)."""
+    for node in doctree.findall(include_self=False):
+        if getattr(node, "_document", None) not in (None, doctree):
+            node.document = doctree
+
+
 def setup(app):
     glue_from_the_page()
     app.add_transform(ExerciseTitlesTranslatable)
@@ -181,4 +195,5 @@ def setup(app):
     app.add_transform(OutputsInTheEditionsLanguage)
     app.add_post_transform(ExerciseTitlesInCatalogue)
     app.connect("html-page-context", add_switch)
+    app.connect("doctree-read", own_document)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -22,6 +22,7 @@ context:
 Screenshots of the vanishing chapter before and after moving its first control:
 _build/test/screenshots/lab-vanishing-before.png and lab-vanishing-after.png.
 """
+import contextlib
 import os
 import re
 import secrets
@@ -75,21 +76,21 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """A JupyterLab server over a copy of the book; yields (origin, token, root)."""
-    tmp = tmp_path_factory.mktemp("lab")
+@contextlib.contextmanager
+def serve_lab(tmp, **extra_env):
+    """A JupyterLab server over a copy of the book in ``tmp``, its kernels started with
+    ``extra_env``; yields (origin, token, root)."""
     root = tmp / "root"
     root.mkdir()
     shutil.copytree(BOOK, root / "book", ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
     shutil.copy(ROOT / "jupytext.toml", root / "jupytext.toml")
     (root / "code").symlink_to(ROOT / "code")          # literalinclude ../code/...
     port, token = free_port(), secrets.token_hex(16)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "IPYTHON"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "IPYTHON", "BPTT_"))}
     env.update(JUPYTER_CONFIG_DIR=str(ROOT / ".jupyter"), JUPYTER_PATH=str(ROOT / ".jupyter" / "share"),
                JUPYTER_DATA_DIR=str(tmp / "data"), IPYTHONDIR=str(tmp / "ipython"),
                JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
-               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}", **extra_env)
     env.setdefault("MPLCONFIGDIR", str(ROOT / ".venv" / "mplconfig"))
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.port_retries=0",
            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
@@ -119,6 +120,13 @@ def lab(tmp_path_factory):
             proc.kill()
             proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server over a copy of the book; yields (origin, token, root)."""
+    with serve_lab(tmp_path_factory.mktemp("lab")) as served:
+        yield served
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,6 +393,48 @@ def test_chapter_in_jupyterlab(name, lab, browser):
                 const sessions = await (await fetch('/api/sessions?token=' + token)).json();
                 for (const s of sessions) await fetch('/api/sessions/' + s.id + '?token=' + token, {method: 'DELETE'});
             }""")
+        finally:
+            context.close()
+
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+LATIN_WORD = re.compile(r"[A-Za-z]{4,}")    # a printed line with words (not numbers or symbols alone)
+
+
+def test_a_chapter_runs_in_chinese_in_a_chinese_kernel(tmp_path_factory, browser):
+    """`BPTT_LANG=zh_CN make lab`: the kernel makes its text in Chinese. The vanishing chapter,
+    run in full: its explorable's control labels and its printed lines are in Chinese, and no
+    output is an error or stderr (a glyph missing from a figure would be logged there)."""
+    with serve_lab(tmp_path_factory.mktemp("lab-zh"), BPTT_LANG="zh_CN") as (origin, token, _):
+        context = browser.new_context(viewport=VIEWPORT)
+        context.route(re.compile(r"^(?!(http|ws)://127\.0\.0\.1:\d+/|data:|blob:).*"), lambda route: route.abort())
+        page = context.new_page()
+        try:
+            page.goto(f"{origin}/lab/workspaces/t-zh/tree/book/vanishing.md?token={token}&reset")
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=OPEN_TIMEOUT_MS)
+            wait_kernel_idle(page, 180)
+            time.sleep(1.0)
+            run_all(page)
+            deadline = time.monotonic() + RUN_TIMEOUT_S
+            while True:
+                total, done, running = cells_done(page)
+                if total and done == total and not running and kernel_state(page) == "idle":
+                    break
+                assert time.monotonic() < deadline, f"{done} of {total} code cells ran within {RUN_TIMEOUT_S} s"
+                time.sleep(0.5)
+            errors = error_outputs(page)
+            assert not errors, "\n---\n".join(errors[:3])
+            seen = page.evaluate("""() => ({
+                labels: [...document.querySelectorAll('.jp-OutputArea .widget-label')].map(e => e.textContent),
+                printed: [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="text/plain"]')]
+                    .map(e => e.textContent)})""")
+            assert [x for x in seen["labels"] if CJK.search(x)], f"no control label in Chinese: {seen['labels']}"
+            printed = [x for x in seen["printed"] if LATIN_WORD.search(x)]
+            assert printed and all(CJK.search(x) for x in printed), printed[:5]
+            first = page.locator(".jp-OutputArea .widget-label").first
+            first.scroll_into_view_if_needed()
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "lab-vanishing-zh.png"))
         finally:
             context.close()
 

@@ -175,6 +175,18 @@ def run_all(page):
     page.locator(".lm-Menu-item:visible", has_text=re.compile(r"^Run All Cells")).first.click()
 
 
+def run_all_and_wait(page):
+    """Run all cells and wait until every code cell has run and the kernel is idle; the number of code cells."""
+    run_all(page)
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while True:
+        total, done, running = cells_done(page)
+        if total and done == total and not running and kernel_state(page) == "idle":
+            return total
+        assert time.monotonic() < deadline, f"{done} of {total} code cells ran within {RUN_TIMEOUT_S} s"
+        time.sleep(0.5)
+
+
 def cells_done(page):
     """(code cells, code cells with a number in their prompt, any still running)."""
     return page.evaluate("""() => {
@@ -340,14 +352,7 @@ def test_chapter_in_jupyterlab(name, lab, browser):
                             f"(run `.venv/bin/jupytext --to myst book/{name}.md` to see how)")
 
         started = time.monotonic()
-        run_all(page)
-        deadline = started + RUN_TIMEOUT_S
-        while True:
-            total, done, running = cells_done(page)
-            if total and done == total and not running and kernel_state(page) == "idle":
-                break
-            assert time.monotonic() < deadline, f"{done} of {total} code cells ran within {RUN_TIMEOUT_S} s"
-            time.sleep(0.5)
+        total = run_all_and_wait(page)
         print(f"{name}: {total} code cells ran in {time.monotonic() - started:.1f} s")
         errors = error_outputs(page)
         assert not errors, (f"{len(errors)} error or stderr outputs after running all cells:\n"
@@ -414,14 +419,7 @@ def test_a_chapter_runs_in_chinese_in_a_chinese_kernel(tmp_path_factory, browser
             page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=OPEN_TIMEOUT_MS)
             wait_kernel_idle(page, 180)
             time.sleep(1.0)
-            run_all(page)
-            deadline = time.monotonic() + RUN_TIMEOUT_S
-            while True:
-                total, done, running = cells_done(page)
-                if total and done == total and not running and kernel_state(page) == "idle":
-                    break
-                assert time.monotonic() < deadline, f"{done} of {total} code cells ran within {RUN_TIMEOUT_S} s"
-                time.sleep(0.5)
+            run_all_and_wait(page)
             errors = error_outputs(page)
             assert not errors, "\n---\n".join(errors[:3])
             seen = page.evaluate("""() => ({

@@ -773,3 +773,15 @@ def test_worked_case_table_states_the_weights_the_cell_uses():
         assert row in case
     assert "np.array([1.0, -1.0, 0.5])" in case and "np.array([0, 1, 0])" in case
     assert "$x_1, x_2, x_3 = 1, -1, 0.5$" in case and "$y_1, y_2, y_3 = 0, 1, 0$" in case
+
+
+def test_a_networks_name_keys_its_runs_and_a_bad_kind_is_named():
+    from bptt.i18n import language, local
+    from bptt.viz import gated as V
+
+    assert V.network("rnn", 24) == "vanilla RNN, n = 24" and V.network("lstm", 24) == "LSTM, n = 24"
+    with language("zh_CN"):
+        assert local(V.network("rnn", 24)) == "普通 RNN，n = 24"        # locales/zh_CN/LC_MESSAGES/code.po
+        assert local(V.network("gru", 8)) == "GRU，n = 8"
+    with pytest.raises(ValueError, match="kind: expected one of rnn, lstm, gru, got 'cnn'"):
+        V.network("cnn", 24)

@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 from bptt_editions import keep_language  # noqa: E402
 
-FAKE = {"lag {k}": "滞后 {k}", "a caption": "一段图注", "gain": "增益", "Figure: {parts}.": "图：{parts}。"}
+FAKE = {"lag {k}": "滞后 {k}", "a caption": "一段图注", "gain": "增益", "Figure: {parts}.": "图：{parts}。",
+        "{net}, n = {n}": "{net}，n = {n}", "vanilla RNN": "普通 RNN"}
 
 
 @pytest.fixture
@@ -148,3 +149,22 @@ def test_a_static_figure_is_drawn_once_per_language_in_the_build(chinese, book_b
     html = shown[0]._repr_mimebundle_()["text/html"]
     assert 'alt="Figure: (x: lag k)."' in keep_language(html, "en")
     assert 'alt="图：(x: 滞后 k)。"' in keep_language(html, "zh_CN")
+
+
+def test_a_msg_keys_as_its_english_and_is_said_in_the_current_language(chinese):
+    """A Msg names a run (a dict key) by its English, and local() says it, nested fields too."""
+    import pickle
+
+    from bptt.i18n import Msg, local
+
+    name = Msg("{net}, n = {n}", net=Msg("vanilla RNN"), n=24)
+    runs = {name: 0.5}
+    assert name == "vanilla RNN, n = 24" and runs["vanilla RNN, n = 24"] == 0.5
+    assert local(name) == "vanilla RNN, n = 24" and local("gain") == "gain"
+    with language("zh_CN"):
+        assert local(name) == "普通 RNN，n = 24"
+        assert local("gain") == "增益"                                    # a plain str: t()
+        again = pickle.loads(pickle.dumps(name))
+        assert again == name and local(again) == "普通 RNN，n = 24"
+    with pytest.raises(TypeError, match="msgid: expected a str"):
+        Msg(3)

@@ -53,9 +53,10 @@ ex = explorable(draw, {}, caption="a caption")
 show(draw, (3, 2), alt="a picture")
 ax.plot(x, label="not a message: plot labels go through t()")
 t(name)
+runs = {Msg("regular, τ = {tau}", tau=8): 1}
 """
     assert [m for m, _ in messages_in(source, "x.py")] == [
-        "lag $k$", "largest error {e:.1e}", "gain", "loss", "a caption", "a picture"]
+        "lag $k$", "largest error {e:.1e}", "gain", "loss", "a caption", "a picture", "regular, τ = {tau}"]
 
 
 def fields(text):

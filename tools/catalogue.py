@@ -13,7 +13,7 @@ changed as fuzzy. A translator then fills every empty or fuzzy ``msgstr`` (and r
 
 Text made at run time (figure labels, captions, printed lines: ``code/bptt/i18n.py``) is in
 ``code.po``: :func:`runtime_messages` reads the Python of ``code/bptt`` and of the chapters' code
-cells and collects the string literals given to ``t(...)`` and ``say(...)``, to ``caption=`` and
+cells and collects the string literals given to ``t(...)``, ``say(...)`` and ``Msg(...)``, to ``caption=`` and
 ``label=`` of ``explorable(...)``/``control(...)`` (and a control's second argument), and to
 ``alt=`` of ``show(...)``.
 
@@ -38,7 +38,7 @@ LANGUAGE = "zh_CN"
 CATALOGUES = ROOT / "locales" / LANGUAGE / "LC_MESSAGES" / "book"
 RUNTIME = CATALOGUES.parent / "code.po"
 #: functions whose first argument is a message; keyword arguments that are messages, by function
-MESSAGE_FUNCTIONS = ("t", "say")
+MESSAGE_FUNCTIONS = ("t", "say", "Msg")
 MESSAGE_KEYWORDS = {"explorable": ("caption",), "control": ("label",), "show": ("alt",)}
 
 #: inline maths, code spans and MyST roles (kind, body) in a message: what a translation keeps

@@ -10,6 +10,7 @@ import numpy as np
 
 from .backprop import bptt_grads
 from .elman import forward
+from .i18n import Msg
 from .optim import clip_elementwise, clip_global_norm, global_norm, sgd_step
 from .params import init_params
 from .tasks import delayed_recall
@@ -87,11 +88,12 @@ def recall_accuracy(params, T, B, delay, seed=0, activation="tanh", n_symbols=2)
     return float(right[mask].mean())
 
 
-#: the clipping rules compared in the chapter: label -> (clip, threshold)
+#: the clipping rules compared in the chapter: label -> (clip, threshold); each label a
+#: :class:`bptt.i18n.Msg`, its English as the key, said in the reader's language by :func:`bptt.i18n.local`
 RULES = {
-    "no clipping": (None, None),
-    "global norm ≤ 1": ("global", 1.0),
-    "element-wise to ±0.1": ("elementwise", 0.1),
+    Msg("no clipping"): (None, None),
+    Msg("global norm ≤ 1"): ("global", 1.0),
+    Msg("element-wise to ±0.1"): ("elementwise", 0.1),
 }
 
 

@@ -68,6 +68,36 @@ def t(message):
     return message if lang == ENGLISH else catalogue(lang).get(message, message)
 
 
+class Msg(str):
+    """An English message with its fields filled in, that can be said in another language.
+
+    A str (the English), so it keys dicts, compares and prints as before; :func:`local` gives
+    it in the current language, its fields too when they are messages: for names a cell uses as
+    keys, such as ``Msg("regular, τ = {tau}", tau=8)`` or
+    ``Msg("{net}, n = {n}", net=Msg("vanilla RNN"), n=24)``. ``make translations`` collects its
+    first argument as it does :func:`t`'s.
+    """
+
+    def __new__(cls, msgid, **fields):
+        if not isinstance(msgid, str):
+            raise TypeError(f"msgid: expected a str, got {type(msgid).__name__}")
+        self = super().__new__(cls, msgid.format(**fields))
+        self.msgid, self.fields = msgid, fields
+        return self
+
+    def __getnewargs_ex__(self):
+        return (self.msgid,), self.fields
+
+    def here(self):
+        """The message in the current language."""
+        return t(self.msgid).format(**{k: local(v) if isinstance(v, Msg) else v for k, v in self.fields.items()})
+
+
+def local(text):
+    """``text`` in the current language: a :class:`Msg` says itself, any other str is :func:`t`'s."""
+    return text.here() if isinstance(text, Msg) else t(text)
+
+
 _hooks = []
 
 

@@ -1,11 +1,9 @@
 """Figures of the gated-networks chapter: gradient norm against lag for the vanilla RNN, the LSTM
 and the GRU (the explorable), and the training curves of the long-dependency experiment."""
-import re
-
 import numpy as np
 
 from ..gru import gru_backward, gru_init_params
-from ..i18n import t
+from ..i18n import Msg, local, t
 from ..jacobians import lag_norms, safe_norm
 from ..lstm import carousel_path, lstm_backward, lstm_init_params
 from ..params import init_params
@@ -33,14 +31,17 @@ def curve_labels():
             "gru": f"GRU {DH}", "carousel": t("LSTM cell path alone, (∏ f_j) ⊙ ∂⁺L_T/∂c_T")}
 
 
-def network_label(name):
-    """A network's name as the chapters key their runs ("vanilla RNN, n = 24", "LSTM, n = 24"),
-    in the current language."""
-    found = re.fullmatch(r"(.+), n = (\d+)", name)
-    if not found:
-        return name
-    net = t("vanilla RNN") if found[1] == "vanilla RNN" else found[1]
-    return t("{net}, n = {n}").format(net=net, n=found[2])
+#: the networks' names: the vanilla RNN's is said in the reader's language, LSTM and GRU are names
+NETWORKS = {"rnn": Msg("vanilla RNN"), "lstm": "LSTM", "gru": "GRU"}
+
+
+def network(kind, n):
+    """A network's name with its size, "vanilla RNN, n = 24", as the chapters key their runs:
+    a :class:`bptt.i18n.Msg` (:func:`bptt.i18n.local` says it in the current language).
+    kind: "rnn", "lstm" or "gru"; n: the number of hidden units."""
+    if kind not in NETWORKS:
+        raise ValueError(f"kind: expected one of {', '.join(NETWORKS)}, got {kind!r}")
+    return Msg("{net}, n = {n}", net=NETWORKS[kind], n=n)
 
 
 def lag_curves(bias, rho, T=T_STEPS, seed=0, n=N_HIDDEN, B=BATCH):
@@ -104,7 +105,7 @@ def lag_explorable():
 def draw_training(fig, curves, n_symbols=2, title=""):
     """Training curves: {name: losses per iteration (per output step)} with the chance level log k.
 
-    A name such as "vanilla RNN, n = 24" is shown in the current language (:func:`network_label`);
+    A name made by :func:`network` is shown in the current language (:func:`bptt.i18n.local`);
     ``title`` as given (make it with :func:`bptt.i18n.t` at draw time)."""
     fig.clear()
     ax = fig.add_subplot()
@@ -115,7 +116,7 @@ def draw_training(fig, curves, n_symbols=2, title=""):
         k = max(1, len(loss) // 50)                        # a running mean over ~2% of the run
         smooth = np.convolve(loss, np.ones(k) / k, mode="valid")
         color = next((c for key, c in colors.items() if name.startswith(key)), None)
-        ax.plot(np.arange(len(smooth)) + k, smooth, label=network_label(name), color=color, lw=2,
+        ax.plot(np.arange(len(smooth)) + k, smooth, label=local(name), color=color, lw=2,
                 ls="--" if color in used else "-")        # a second curve of the same family is dashed
         used.add(color)
     ax.axhline(chance_loss(n_symbols), color="k", ls=":", lw=1, label=t("chance, log {k}").format(k=n_symbols))

@@ -2,7 +2,6 @@
 explorable over τ and π, and learning curves. Drawing functions take a matplotlib Figure; the
 titles and labels a caller passes (problem titles, run labels) are messages, translated with
 :func:`bptt.i18n.t` when drawn."""
-import re
 
 import numpy as np
 from matplotlib.colors import ListedColormap
@@ -17,7 +16,7 @@ from ..gradient_terms import (
     term_grads,
     term_mask,
 )
-from ..i18n import t
+from ..i18n import Msg, local, t
 from ..optim import global_norm
 from ..params import init_params
 from ..tasks import chance_loss, delayed_recall
@@ -252,29 +251,15 @@ def draw_explorer(fig, tau, pi, data):
 def comparison_methods(T, delay):
     """{label: (method, colour)}: full BPTT, regular truncation at τ = d and 2d, randomized at mean lengths d/2, d, 2d.
 
-    The labels are English (they key the runs); :func:`method_label` gives one in the current language."""
+    The labels are :class:`bptt.i18n.Msg`: they key the runs as their English, and
+    :func:`bptt.i18n.local` says them in the current language."""
     d = delay
-    return {f"full BPTT (one piece of {T})": ("full", "black"),
-            f"regular, τ = {d}": (("chunked", d), "#6baed6"),
-            f"regular, τ = {2 * d}": (("chunked", 2 * d), "#08519c"),
-            f"randomized, mean {d // 2}": (("randomized", 1 - 2 / d), "#fdae6b"),
-            f"randomized, mean {d}": (("randomized", 1 - 1 / d), "#e6550d"),
-            f"randomized, mean {2 * d}": (("randomized", 1 - 1 / (2 * d)), "#7f2704")}
-
-
-#: the labels comparison_methods makes, and each one in the current language
-_METHOD_LABELS = ((re.compile(r"full BPTT \(one piece of (\d+)\)"), lambda T: t("full BPTT (one piece of {T})").format(T=T)),
-                  (re.compile(r"regular, τ = (\d+)"), lambda tau: t("regular, τ = {tau}").format(tau=tau)),
-                  (re.compile(r"randomized, mean (\d+)"), lambda mean: t("randomized, mean {mean}").format(mean=mean)))
-
-
-def method_label(label):
-    """A run's label (English, as :func:`comparison_methods` makes them) in the current language."""
-    for pattern, make in _METHOD_LABELS:
-        found = pattern.fullmatch(label)
-        if found:
-            return make(found[1])
-    return t(label)
+    return {Msg("full BPTT (one piece of {T})", T=T): ("full", "black"),
+            Msg("regular, τ = {tau}", tau=d): (("chunked", d), "#6baed6"),
+            Msg("regular, τ = {tau}", tau=2 * d): (("chunked", 2 * d), "#08519c"),
+            Msg("randomized, mean {mean}", mean=d // 2): (("randomized", 1 - 2 / d), "#fdae6b"),
+            Msg("randomized, mean {mean}", mean=d): (("randomized", 1 - 1 / d), "#e6550d"),
+            Msg("randomized, mean {mean}", mean=2 * d): (("randomized", 1 - 1 / (2 * d)), "#7f2704")}
 
 
 def run_comparison(methods, seeds, n_sequences, n=16, **kw):
@@ -301,7 +286,7 @@ def draw_learning_curves(fig, runs, colors=None, n_symbols=2):
                 ax.plot(np.maximum(c[key], 1), c["loss"], color=color, lw=0.6, alpha=0.35)
             x = np.median([c[key] for c in curves], axis=0)
             ax.plot(np.maximum(x, 1), np.median([c["loss"] for c in curves], axis=0), color=color, lw=lw,
-                    label=method_label(label))
+                    label=local(label))
     for ax, name in zip(axes, (t("parameter updates"), t("time steps backpropagated (compute; here also data seen)"))):
         ax.axhline(chance_loss(n_symbols), color="0.5", ls=":", lw=1)
         ax.set_xlabel(name)

@@ -23,7 +23,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.ticker import MaxNLocator
 
 from ..activations import DERIVATIVE_BOUND
-from ..i18n import current, t
+from ..i18n import current, local, t
 from ..jacobians import lag_norms, safe_norm, step_singular_values
 from ..params import init_params, spectral_radius
 from .explorable import control, explorable
@@ -250,15 +250,11 @@ def main_explorable(dpi=DPI):
 # -- the chapter's other figures and tables ----------------------------------------------------------
 
 def label_text(label):
-    """A label given to a drawing (English) in the current language: ``t(label)``.
-
-    The chapter writes its own labels as ``t("...")`` literals; the names of the clipping rules
-    (the keys of :data:`bptt.divergence.RULES`) are written out here, so that the message
-    catalogue holds them.
-    """
-    rules = {"no clipping": t("no clipping"), "global norm ≤ 1": t("global norm ≤ 1"),
-             "element-wise to ±0.1": t("element-wise to ±0.1")}
-    return rules.get(label) or (t(label) if isinstance(label, str) else label)
+    """A label given to a drawing in the current language (:func:`bptt.i18n.local`: the chapter
+    writes its labels as ``t("...")`` literals, the clipping rules of
+    :data:`bptt.divergence.RULES` are :class:`bptt.i18n.Msg`); a label that is not text, such as
+    a number, as it is."""
+    return local(label) if isinstance(label, str) else label
 
 
 def draw_powers_2x2(fig, matrices, K=40):

@@ -36,12 +36,17 @@ def book_build():
     edition is html/zh/; the log has one part per edition (tools/build_book.py's HEADER)."""
     shutil.rmtree(BUILD, ignore_errors=True)
     BUILD.mkdir(parents=True)
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"), "--out", str(BUILD)],
-                          capture_output=True, text=True, env=env, cwd=ROOT)
-    log = proc.stdout + proc.stderr
+    code, log = run_build_book(BUILD)
     (BUILD / "build.log").write_text(log)
-    return proc.returncode, log, BUILD / "_build" / "html"
+    return code, log, BUILD / "_build" / "html"
+
+
+def run_build_book(out):
+    """(exit status, log) of tools/build_book.py --out ``out``, the venv's tools on the PATH."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"), "--out", str(out)],
+                          capture_output=True, text=True, env=env, cwd=ROOT)
+    return proc.returncode, proc.stdout + proc.stderr
 
 
 @pytest.fixture(scope="session")

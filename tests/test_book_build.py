@@ -74,15 +74,12 @@ def test_the_chinese_edition_executes_nothing(book_build):
 def test_a_rebuild_with_no_code_change_builds_both_editions_side_by_side(book_build):
     """After a build that passed, with no page's code changed, nothing is executed: the two
     editions are built at the same time (tools/build_book.py), both strictly."""
-    from conftest import BUILD, ROOT
+    from conftest import BUILD, run_build_book
 
     code, _, _ = book_build
     assert code == 0
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"), "--out", str(BUILD)],
-                          capture_output=True, text=True, env=env, cwd=ROOT)
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, log[-3000:]
+    code, log = run_build_book(BUILD)
+    assert code == 0, log[-3000:]
     assert "built side by side (nothing to execute)" in log
     parts = edition_logs(log)
     assert set(parts) == {"English", "Chinese"}

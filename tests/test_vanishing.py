@@ -578,16 +578,16 @@ def _angle_deg(g, c):
 
 def test_exercise_vanishing_5_the_angle_clipping_turns_a_step(rng):
     """The solution of ex-vanishing-5: g·clip(g) > 0; in two dimensions the angle stays below
-    45° (its formula arctan(min(b,c)/min(a,c)) − arctan(b/a)), and comes as close to 45° as we
-    like with b = c, a → ∞; in n dimensions (A, c, ..., c) tends to arccos(1/√n)."""
+    45° (its formula arctan(min(g₂,c)/min(g₁,c)) − arctan(g₂/g₁)), and comes as close to 45° as
+    we like with g₂ = c, g₁ → ∞; in n dimensions (A, c, ..., c) tends to arccos(1/√n)."""
     c = 0.7
     g2 = rng.standard_cauchy(size=(20000, 2)) * rng.choice([0.1, 1.0, 10.0], size=(20000, 1))
     angles, dots = zip(*(_angle_deg(g, c) for g in g2))
     assert min(dots) > 0 and max(angles) < 45.0
-    for a, b in [(5.0, 0.3), (5.0, 2.0), (0.5, 0.2), (3.0, 0.7)]:
-        formula = np.degrees(np.arctan(min(b, c) / min(a, c)) - np.arctan(b / a))
-        assert _angle_deg(np.array([a, b]), c)[0] == pytest.approx(formula, abs=1e-6)
-    near = [_angle_deg(np.array([a, c]), c)[0] for a in (10.0, 1e3, 1e6)]
+    for g1, g2 in [(5.0, 0.3), (5.0, 2.0), (0.5, 0.2), (3.0, 0.7)]:
+        formula = np.degrees(np.arctan(min(g2, c) / min(g1, c)) - np.arctan(g2 / g1))
+        assert _angle_deg(np.array([g1, g2]), c)[0] == pytest.approx(formula, abs=1e-6)
+    near = [_angle_deg(np.array([g1, c]), c)[0] for g1 in (10.0, 1e3, 1e6)]
     assert near == sorted(near) and 44.99 < near[-1] < 45.0
     for n in (3, 32):
         g = np.full(n, c)

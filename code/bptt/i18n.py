@@ -145,21 +145,18 @@ def each_language(make, parallel=False):
     have no effect besides its value and what it prints.
     """
     langs = build_languages() if in_book_build() else (current(),)
-    if parallel and len(langs) > 1 and forked.available():
-        def make_in(lang):
-            def run():
-                with language(lang):
-                    return make()
-            return run
 
+    def make_in(lang):
+        def run():
+            with language(lang):
+                return make()
+        return run
+
+    if parallel and len(langs) > 1 and forked.available():
         children = {lang: forked.Forked(make_in(lang)) for lang in langs[1:]}
         first = make_in(langs[0])()
         return {langs[0]: first, **{lang: child.result() for lang, child in children.items()}}
-    out = {}
-    for lang in langs:
-        with language(lang):
-            out[lang] = make()
-    return out
+    return {lang: make_in(lang)() for lang in langs}
 
 
 def marked(by_lang):

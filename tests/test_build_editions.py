@@ -66,6 +66,14 @@ def test_a_new_page_changes_the_fingerprint(book):
     assert code_fingerprint(root) != before
 
 
+def test_files_the_book_does_not_build_leave_the_fingerprint(book):
+    root, page = book
+    before = code_fingerprint(root)
+    (root / "book" / ".ipynb_checkpoints").mkdir()
+    (root / "book" / ".ipynb_checkpoints" / "bptt_elman-checkpoint.md").write_text(page.read_text() + "\nx = 1\n")
+    assert code_fingerprint(root) == before
+
+
 def test_side_by_side_only_with_the_stamp_of_this_code(tmp_path):
     cache = tmp_path / ".jupyter_cache"
     assert not nothing_to_execute(cache, "abc")                   # no cache yet: a cold build

@@ -44,7 +44,10 @@ def code_fingerprint(root=ROOT):
     the execution cache keys on (jupyter-cache hashes the kernelspec and the code cells with
     their metadata), and more, so that an unchanged fingerprint means nothing to execute."""
     digest = hashlib.sha256()
-    for page in sorted((Path(root) / "book").rglob("*.md")):
+    book = Path(root) / "book"
+    pages = [p for p in book.rglob("*.md")                 # not JupyterLab's .ipynb_checkpoints/ (not built)
+             if not any(part.startswith((".", "_")) for part in p.relative_to(book).parts)]
+    for page in sorted(pages):
         text = page.read_text(encoding="utf-8")
         found = FRONT_MATTER.match(text)
         digest.update(page.relative_to(root).as_posix().encode() + b"\0")

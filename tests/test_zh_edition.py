@@ -236,3 +236,30 @@ def test_a_chinese_doctree_holds_only_its_own_page(built_html):
     assert not foreign, f"{len(foreign)} translated nodes refer to a document other than their page"
     assert isinstance(doctree, nodes.document)
     assert zh_tree.stat().st_size < 2 * en_tree.stat().st_size
+
+
+def test_translated_display_maths_shows_its_translation(built_html, zh):
+    """Display maths whose translation differs from the English (words in \\text{}) is shown
+    translated: Sphinx's own pass turned each such equation into "::" (bptt_editions, 7.)."""
+    broken = [p.name for p in sorted((zh / "book").glob("*.html")) if "\\[::\\]" in p.read_text(encoding="utf-8")]
+    assert not broken, f"display maths shown as '::' on {broken}"
+    page = soup(zh / "book" / "truncation.html")
+    recursion = page.select_one("#equation-eq-truncation-recursion").get_text()
+    assert "\\text{其中}" in recursion and "\\hat" not in recursion, recursion
+    english = soup(Path(built_html) / "book" / "truncation.html")
+    assert "\\text{where}" in english.select_one("#equation-eq-truncation-recursion").get_text()
+
+
+def test_solutions_and_toggles_read_in_chinese(zh):
+    """A solution's title names its exercise as the exercise's own title reads (sphinx-exercise
+    took the English subtitle), its toggle says 点击显示, and the footer's author is Chinese."""
+    page = soup(zh / "book" / "vanishing.html")
+    exercise = page.select_one("#ex-vanishing-5").find_parent(class_="exercise") or page.select_one("#ex-vanishing-5")
+    shown = exercise.select_one(".admonition-title").get_text(" ", strip=True)
+    solutions = [s.select_one(".admonition-title").get_text(" ", strip=True) for s in page.select(".solution")]
+    assert "裁剪后的步仍是下降方向" in shown
+    assert "解答 练习 8.5 (裁剪后的步仍是下降方向)" in solutions, solutions
+    assert "解答 练习 8.3 (ReLU 的上界)" in solutions, solutions
+    raw = (zh / "book" / "vanishing.html").read_text(encoding="utf-8")
+    assert "toggleHintShow = '点击显示'" in raw and "Click to show" not in raw   # the toggle's words (a script)
+    assert "BPTT 教材作者" in page.get_text() and "textbook authors" not in raw

@@ -17,10 +17,12 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "locales"
-#: what differs in each edition besides its language: the title a reader sees, and the words
-#: MyST-NB writes on the toggles of hidden code cells (not in the catalogues: configuration)
-EDITIONS = {"zh_CN": {"title": "随时间反向传播（BPTT）",
-                      "sphinx": {"nb_code_prompt_show": "显示代码", "nb_code_prompt_hide": "隐藏代码"}}}
+#: what differs in each edition besides its language: the title and author a reader sees, and the
+#: words on the toggles of hidden code cells (MyST-NB) and of solutions (sphinx-togglebutton):
+#: configuration, not in the catalogues
+EDITIONS = {"zh_CN": {"title": "随时间反向传播（BPTT）", "author": "BPTT 教材作者",
+                      "sphinx": {"nb_code_prompt_show": "显示代码", "nb_code_prompt_hide": "隐藏代码",
+                                 "togglebutton_hint": "点击显示", "togglebutton_hint_hide": "点击隐藏"}}}
 
 
 def edition_config(name, cache=None, search_dictionary=None):

@@ -29,15 +29,24 @@ extension
    translated nodes keep a reference to that document; pickled with the page, it drags in the
    environment and, through sphinx-exercise's registry of exercise nodes, every other page's
    doctree (a Chinese doctree grew to 20-30 MB, ten times the English one, and a one-page
-   rebuild spent 15 s loading them). The nodes are pointed back at their own page.
+   rebuild spent 15 s loading them). The nodes are pointed back at their own page;
+7. translates display maths whose translation differs from the English (words in ``\\text{}``).
+   Sphinx 7.4 publishes such a translation as a reST literal block (``::`` and the text
+   indented), which MyST reads as a paragraph "::": every such equation of the Chinese edition
+   showed "::". They are translated here, before Sphinx's own pass, which then leaves them;
+8. titles each solution with its exercise's title as the page shows it: sphinx-exercise takes
+   the exercise's subtitle from its registry, where it is still the English.
 """
 import html
 import re
 from pathlib import Path
 
 from docutils import nodes
+from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util.i18n import docname_to_domain
+from sphinx.util.nodes import is_translatable
 
 #: the other edition of each: (its language as HTML writes it, the link's text, its folder under the English one)
 OTHER = {"en": ("zh-CN", "中文", "zh/"), "zh_CN": ("en", "English", "")}
@@ -180,6 +189,46 @@ class OutputsInTheEditionsLanguage(SphinxTransform):
                 node[:] = [nodes.Text(keep_language(node.astext(), lang))]
 
 
+class DisplayMathTranslated(SphinxTransform):
+    """Give display maths its translation as text (7. above)."""
+
+    default_priority = 15              # before Sphinx's Locale transform (20)
+
+    def apply(self):
+        if not self.config.language or self.app.builder.name == "gettext":
+            return
+        dirs = [str(Path(self.env.srcdir) / d) for d in self.config.locale_dirs]
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalog, found = init_locale(dirs, self.config.language, domain)
+        if not found:
+            return
+        for node in list(self.document.findall(nodes.math_block)):
+            msg = node.rawsource or node.astext()
+            translated = catalog.gettext(msg)
+            if is_translatable(node) and translated and translated != msg:
+                node[:] = [nodes.Text(translated)]
+                node.rawsource = translated
+                node["translatable"] = False      # Sphinx's pass leaves it as it is
+
+
+class SolutionTitlesAsTheExercise(SphinxPostTransform):
+    """The link in a solution's title reads as its exercise's title on the page (8. above)."""
+
+    default_priority = 23             # after sphinx-exercise has titled exercises and solutions
+
+    def run(self, **kwargs):
+        from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node, solution_node
+
+        kinds = (exercise_enumerable_node, exercise_node)
+        exercises = {n.get("label"): n for n in self.document.findall(lambda n: isinstance(n, kinds))}
+        for solution in self.document.findall(solution_node):
+            exercise = exercises.get(solution.get("target_label"))
+            link = next(iter(solution.children[0].findall(nodes.reference)), None) if solution.children else None
+            if exercise is not None and link is not None and isinstance(exercise.children[0], nodes.title):
+                number = link.children[0].deepcopy()          # " Exercise 8.5": the subtitle follows
+                link[:] = [number] + [child.deepcopy() for child in exercise.children[0].children]
+
+
 def own_document(app, doctree):
     """Point every node that still refers to the small document Sphinx parsed its translation
     in at the page's own document (see 6. above)."""
@@ -193,7 +242,9 @@ def setup(app):
     app.add_transform(ExerciseTitlesTranslatable)
     app.add_transform(TocCaptionsTranslated)
     app.add_transform(OutputsInTheEditionsLanguage)
+    app.add_transform(DisplayMathTranslated)
     app.add_post_transform(ExerciseTitlesInCatalogue)
+    app.add_post_transform(SolutionTitlesAsTheExercise)
     app.connect("html-page-context", add_switch)
     app.connect("doctree-read", own_document)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -6,18 +6,19 @@ The numbers beside the targets of issue 15:
   kernel      drawing and encoding one frame as the live widget does (Explorable.render_live:
               recompute, update the moving artists over the kept background, rasterise, PNG),
               in this process, median ms over slider steps of σ_max, wall clock and CPU time;
-              target 25 ms. The static page's way (Explorable.render) is timed beside it. The
-              same is then timed inside the chapter's kernel in JupyterLab, the browser idle.
+              target 25 ms. The static page's way (Explorable.render) is timed beside it, and
+              so is drawing the whole strip of σ_max's positions ahead (FrameStrips.fill). The
+              same frame time is then measured inside the chapter's kernel in JupyterLab.
   end to end  a real JupyterLab (headless, on a free port with a one-off token, configured as
               `make lab` is, over a copy of the book so that nothing touches the sources) in
               headless Chromium: open the copy of book/vanishing.md, run all cells, focus σ_max's
               slider handle and press an arrow key, one press at a time; the time from the key
               press to the new image decoded and painted (the page's own clock: a keydown
-              listener and a MutationObserver on the <img>), median ms; target 40 ms.
-  floor       the same, on a copy of the same explorable (a cell appended to the chapter's copy)
-              whose "drawing" swaps two ready-made PNGs: what JupyterLab, its widget messages and
-              the browser cost with no drawing at all. Measured in the same run, so the
-              difference is what the book's own code adds.
+              listener and a MutationObserver on the explorable), median ms; target 40 ms.
+  on request  the same, on a copy of the same explorable (a cell appended to the chapter's copy)
+              whose frames are drawn on request only (prefetch off): each step a round trip to
+              the kernel, as every step was before frames were drawn ahead. Same run, so the
+              difference is what drawing ahead saves.
 All are wall-clock times and depend on the machine's load, printed in the header.
 """
 import argparse
@@ -45,12 +46,12 @@ KERNEL_TARGET_MS, END_TO_END_TARGET_MS = 25, 40
 
 def kernel_ms(steps=41):
     """Median ms (wall clock, and CPU time of this process) of render_live and of render over
-    ``steps`` slider steps of σ_max."""
+    ``steps`` slider steps of σ_max; and ("fill", "wall"): seconds to draw σ_max's whole strip."""
     from bptt.viz.vanishing import DEFAULT, main_explorable
 
     ex = main_explorable()
     ex.render_live()
-    sigmas = np.round(DEFAULT["sigma"] + 0.01 * np.arange(1, steps + 1), 2)
+    sigmas = np.round(DEFAULT["sigma"] + 0.02 * np.arange(1, steps + 1), 2)
     times = {(name, clock): [] for name in ("render_live", "render") for clock in ("wall", "cpu")}
     for s in sigmas:
         for name in ("render_live", "render"):
@@ -58,7 +59,12 @@ def kernel_ms(steps=41):
             getattr(ex, name)(sigma=float(s))
             times[name, "wall"].append(time.perf_counter() - t)
             times[name, "cpu"].append(time.process_time() - c)
-    return {k: 1e3 * float(np.median(v)) for k, v in times.items()}
+    out = {k: 1e3 * float(np.median(v)) for k, v in times.items()}
+    box = main_explorable().widget(threaded=False, prefetch=True)
+    t = time.perf_counter()
+    box.frames.fill()
+    out["fill", "wall"], out["fill", "frames"] = time.perf_counter() - t, len(box.frames.fresh)
+    return out
 
 
 def free_port():
@@ -124,7 +130,7 @@ def stop_lab(proc, url, token):
             proc.wait(5)
 
 
-WATCH = """img => {
+WATCH = """box => {
   if (window.__bptt_observer) window.__bptt_observer.disconnect();
   const rec = {keys: [], frames: []};
   window.__bptt = rec;
@@ -132,34 +138,47 @@ WATCH = """img => {
     window.__bptt_keys = true;
     document.addEventListener("keydown", () => window.__bptt.keys.push(performance.now()), true);
   }
-  window.__bptt_observer = new MutationObserver(ms => { for (const m of ms) { if (m.attributeName !== "src") continue;
+  // a new figure is an <img> whose src changes, or a page of a strip (a hidden tab) shown
+  const seen = img => {
       const f = {set: performance.now(), shown: null};
       rec.frames.push(f);
       img.decode().then(() => requestAnimationFrame(() => { f.shown = performance.now(); }),
-                        () => { f.shown = -1; }); } });
-  window.__bptt_observer.observe(img, {attributes: true});
+                        () => { f.shown = -1; }); };
+  window.__bptt_observer = new MutationObserver(ms => { for (const m of ms) {
+      const el = m.target, hidden = c => (c || "").includes("lm-mod-hidden");
+      const shown = m.attributeName === "class" && hidden(m.oldValue) && !hidden(el.className);
+      if (!el.checkVisibility()) continue;
+      if (el.tagName === "IMG" && (m.attributeName === "src" || shown)) seen(el);
+      else if (shown) {
+          const img = [...el.querySelectorAll("img")].find(i => i.checkVisibility());
+          if (img) seen(img); } } });
+  window.__bptt_observer.observe(box, {attributes: true, attributeFilter: ["src", "class"], attributeOldValue: true,
+                                       subtree: true});
 }"""
 
-#: appended to the copy of the chapter: (1) the same explorable, whose frames are two ready-made
-#: PNGs swapped on every slider event (no drawing: what JupyterLab and the browser alone cost);
-#: (2) the kernel's own drawing time, away from the browser's work, written to a file
+#: appended to the copy of the chapter: (1) the same explorable with its frames drawn on request
+#: only (prefetch off: every slider step is a round trip to the kernel, the way before frames were
+#: drawn ahead); (2) the kernel's own drawing time, away from the browser's work, written to a file
 EXTRA_CELLS = """
 ```{{code-cell}} ipython3
 import time as _time, numpy as _np
 from bptt.viz.vanishing import main_explorable as _main_explorable
-_floor = _main_explorable()
-_frames = [_floor.render_live(sigma=1.5), _floor.render_live(sigma=1.6)]
-_floor.render_live = lambda **values: _frames.reverse() or _frames[0]
 _kernel = _main_explorable()
 _t = []
 for _i in range(41):
     _t0 = _time.perf_counter()
-    _kernel.render_live(sigma=round(1.5 + 0.01 * _i, 2))
+    _kernel.render_live(sigma=round(1.5 + 0.02 * _i, 2))
     _t.append(_time.perf_counter() - _t0)
 open({out!r}, "w").write(str(1e3 * _np.median(_t[1:])))
-_floor
+_main_explorable().widget(prefetch=False)
 ```
 """
+
+
+#: does the figure area show a strip of frames drawn ahead (not the frame drawn on request)?
+STRIP_SHOWN = """box => { const area = box.querySelector(".bptt-strip > .widget-tab-contents");
+  const page = area && [...area.children].find(e => !e.classList.contains("lm-mod-hidden"));
+  return !!(page && page.classList.contains("bptt-strip")); }"""
 
 
 def run_all(page):
@@ -172,10 +191,10 @@ def _presses(page, box, presses):
     0.3 s after each, without polling the page: polling on every animation frame would keep the
     browser busy and slow what it measures); returns the page's record of keys and frames."""
     handle = box.locator(".noUi-handle").first
-    box.locator("img.widget-image").first.evaluate(WATCH)
+    box.evaluate(WATCH)
     for _ in range(presses):
         handle.focus()                            # JupyterLab may have moved the focus meanwhile
-        page.keyboard.press("ArrowRight")          # σ_max 1.5 -> 1.51 -> ... (a step of 0.01)
+        page.keyboard.press("ArrowRight")          # σ_max 1.5 -> 1.52 -> ... (a step of 0.02)
         time.sleep(0.3)
     time.sleep(0.5)
     return page.evaluate("() => window.__bptt")
@@ -199,7 +218,7 @@ def _latencies(rec, presses):
 
 def end_to_end_ms(url, token, presses, shots=None):
     """Key press to new figure in JupyterLab: for σ_max's slider of the main explorable, and for the
-    floor (the same explorable swapping ready-made frames); {name: (shown, set, count)}."""
+    same explorable with frames drawn on request only; {name: (shown, set, count)}."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -215,14 +234,16 @@ def end_to_end_ms(url, token, presses, shots=None):
         page.wait_for_function("() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]"
                                ".every(e => /\\[\\d+\\]/.test(e.textContent))", timeout=600_000, polling=500)
         time.sleep(1)
+        time.sleep(5)                               # σ_max's strip is drawn ahead meanwhile (~4 s)
         boxes = page.locator(".widget-vbox:has(.widget-hslider):has(img.widget-image)")
         out = {}
-        for name, box in (("explorable", boxes.first), ("floor", boxes.last)):
+        for name, box in (("explorable", boxes.first), ("on request", boxes.last)):
             box.scroll_into_view_if_needed()
             time.sleep(1)
             if shots and name == "explorable":
                 box.screenshot(path=str(shots / "before.png"))
-            out[name] = _latencies(_presses(page, box, presses), presses)
+            strip = box.evaluate(STRIP_SHOWN)
+            out[name] = (*_latencies(_presses(page, box, presses), presses), strip)
             if shots and name == "explorable":
                 box.screenshot(path=str(shots / "after.png"))
         browser.close()
@@ -241,6 +262,7 @@ def main():
           f"{k['render_live', 'cpu']:.1f} ms CPU (target {KERNEL_TARGET_MS} ms); the static page's render "
           f"{k['render', 'wall']:.1f} ms wall, {k['render', 'cpu']:.1f} ms CPU: "
           f"ratio {k['render', 'cpu'] / k['render_live', 'cpu']:.1f}")
+    print(f"  kernel: σ_max's whole strip drawn ahead ({k['fill', 'frames']} frames) in {k['fill', 'wall']:.1f} s")
     if a.no_lab:
         return
     if not shutil.which("jupyter-lab", path=str(Path(sys.executable).parent)) or not Path(CHROMIUM).exists():
@@ -256,13 +278,13 @@ def main():
             in_kernel = float((tmp / "kernel_ms.txt").read_text())
         finally:
             stop_lab(proc, url, token)
-    (shown, set_, n), (floor, floor_set, _) = res["explorable"], res["floor"]
+    (shown, set_, n, strip), (slow, slow_set, _, _) = res["explorable"], res["on request"]
+    print(f"  the strip of σ_max drawn ahead and shown when the keys were pressed: {strip}")
     print(f"  kernel in JupyterLab: draw + encode {in_kernel:.1f} ms median (the chapter's kernel, the browser idle)")
     print(f"  end to end: key press to new figure on screen {shown:.1f} ms median over {n} presses "
           f"(target {END_TO_END_TARGET_MS} ms); to the <img> receiving it {set_:.1f} ms")
-    print(f"  floor: the same slider swapping two ready-made frames (no drawing): {floor:.1f} ms to the screen, "
-          f"{floor_set:.1f} ms to the <img>; the drawing adds {shown - floor:.1f} ms, "
-          f"{shown / floor:.2f}x the floor")
+    print(f"  on request: the same slider with each frame asked of the kernel: {slow:.1f} ms to the screen, "
+          f"{slow_set:.1f} ms to the <img>; drawing ahead makes it {slow / shown:.1f}x quicker")
     print(f"  load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

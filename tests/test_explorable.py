@@ -57,13 +57,12 @@ def test_live_face_redraws_when_a_control_moves():
     ex = explorable(draw_line, {"slope": control([0.5, 3.0], label="slope a"), "style": ["-", "o"]})
     box = ex.widget()
     slider, menu = box.children[0].children
-    image = box.children[1]
-    first = image.value
+    first = box.frames.image.value
     slider.value = 3.0
-    assert image.value != first
-    assert image.value == ex.render_live(slope=3.0, style="-")
+    assert box.frames.image.value != first
+    assert box.frames.image.value == ex.render_live(slope=3.0, style="-")
     menu.value = "o"
-    assert image.value == ex.render_live(slope=3.0, style="o")
+    assert box.frames.image.value == ex.render_live(slope=3.0, style="o")
 
 
 def test_mime_bundle_has_both_faces(monkeypatch):
@@ -269,7 +268,7 @@ def png_pixels(png):
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
 
 
-def test_numeric_controls_move_continuously_live_and_keep_their_grid_in_the_page():
+def test_numeric_controls_move_finely_live_and_keep_their_grid_in_the_page():
     import ipywidgets as w
 
     def draw(fig, slope, style, **others):
@@ -282,30 +281,47 @@ def test_numeric_controls_move_continuously_live_and_keep_their_grid_in_the_page
                     default={"slope": 1.0, "scale": 3.0}, figsize=(2, 1.5), dpi=30)
     box = ex.widget()
     slope, n, scale, fixed, wide, style = box.children[0].children
-    assert isinstance(slope, w.FloatSlider) and (slope.min, slope.max, slope.value) == (0.5, 3.0, 1.0)
-    assert slope.step == 0.01, "about 200 positions in steps of 1, 2 or 5 times a power of ten: 2.5/200 -> 0.01"
-    assert slope.continuous_update
-    assert isinstance(n, w.IntSlider) and (n.min, n.max, n.step, n.value) == (5, 40, 1, 5)
-    assert isinstance(scale, w.FloatLogSlider) and scale.value == 3.0, "0.05..3 spans a factor 60: a log slider"
-    assert scale.min == pytest.approx(np.log10(0.05)) and scale.max == pytest.approx(np.log10(3.0))
-    assert isinstance(fixed, w.SelectionSlider) and fixed.options == (("1", 1.0), ("2", 2.0))
-    assert isinstance(wide, w.FloatSlider) and (wide.min, wide.max) == (0.0, 10.0)
+    assert all(isinstance(el, w.SelectionSlider) and el.continuous_update for el in (slope, n, scale, fixed, wide))
+    values = [v for _, v in slope.options]
+    assert (values[0], values[-1], slope.value) == (0.5, 3.0, 1.0)
+    assert np.allclose(np.diff(values), 0.02), "2.5 / 200 -> the next step of 1, 2 or 5 times a power of ten: 0.02"
+    assert [label for label, _ in slope.options[:3]] == ["0.50", "0.52", "0.54"]
+    assert [v for _, v in n.options] == list(range(5, 41)) and n.value == 5
+    logs = np.log10([v for _, v in scale.options])
+    assert scale.value == 3.0 and 150 < len(logs) <= 201, "0.05..3 spans a factor 60: log positions"
+    assert np.ptp(np.diff(logs)) < 0.01, "evenly spaced in log v (to 3 significant digits)"
+    assert fixed.options == (("1", 1.0), ("2", 2.0)), "live='grid': the grid alone"
+    assert [v for _, v in wide.options][::50] == [0.0, 2.5, 5.0, 7.5, 10.0]
     assert isinstance(style, w.Dropdown)
     assert len(ex.grid()) == 3 * 2 * 2 * 2 * 2 * 2, "the static page keeps the grid (its frames: grid())"
 
 
-def test_live_values_are_snapped_to_the_slider_and_to_the_range():
-    from bptt.viz.live import live_range
+def test_live_positions_hold_the_grid_and_snap_to_the_nearest():
+    from bptt.viz.live import POSITIONS, live_range
 
     r = live_range((0.5, 1.5, 4.0))
-    assert r.snap(1.2345) == 1.23 and r.snap(0.1) == 0.5 and r.snap(9.0) == 4.0
-    assert r.snap(0.5 + 0.01 * 73) == 1.23, "no float noise such as 1.2300000000000002 reaches the figure"
-    assert live_range((100, 1000)).snap(123.6) == 124 and isinstance(live_range((100, 1000)).snap(123.6), int)
+    assert r.snap(1.2345) == 1.24 and r.snap(0.1) == 0.5 and r.snap(9.0) == 4.0
+    assert all(p == round(p, 2) for p in r.positions), "no float noise such as 1.2300000000000002 reaches the figure"
+    t = live_range((100, 1000))
+    assert t.positions[:3] == (100, 105, 110) and t.snap(123.6) == 125 and isinstance(t.snap(123.6), int)
     big = live_range((10, 100, 10000))
-    assert big.log and big.integer and big.snap(316.2277) == 316
-    assert live_range((0.05, 3.0)).snap(0.123456) == 0.123
-    pis = (0.5, 0.75, 0.875, 1.0)                      # 0.375 / 0.002 is not whole: a finer step
-    assert live_range(pis).step == 0.001 and [live_range(pis).snap(v) for v in pis] == list(pis)
+    assert big.log and big.integer and {10, 100, 10000} <= set(big.positions) and big.snap(316.2277) in (313, 316, 320)
+    assert live_range((0.05, 3.0)).snap(0.123456) == pytest.approx(0.123456, rel=0.025)
+    pis = (0.5, 0.75, 0.875, 1.0)                      # 0.875 is not on a step of 0.005: it is a position all the same
+    assert set(pis) <= set(live_range(pis).positions)
+    odd = (0.0, 0.1234567, 1.0)
+    assert set(odd) <= set(live_range(odd).positions) and len(live_range(odd).positions) <= POSITIONS + 2
+    for grid in [(0.5, 0.9, 1.0, 1.1, 1.2, 1.5, 4.0), (-2.0, 0.0, 5.0), (1, 2, 3), (10, 100, 10000)]:
+        pos = live_range(grid).positions
+        assert list(pos) == sorted(set(pos)) and set(grid) <= set(pos) and len(pos) <= POSITIONS + len(grid)
+        labels = live_range(grid).labels()
+        assert len(set(labels)) == len(labels), f"{grid}: two positions print alike"
+
+
+def test_a_single_valued_numeric_control_is_a_slider_of_one_position():
+    ex = explorable(draw_line, {"slope": [2.0], "style": ["-", "o"]})
+    slider, menu = ex.widget().children[0].children
+    assert slider.options == (("2", 2.0),)
 
 
 @pytest.mark.parametrize("live,word", [((1.0,), "pair"), ((2.0, 1.0), "lo < hi"), ((0, np.inf), "finite"),
@@ -349,7 +365,7 @@ def test_a_note_on_the_figure_goes_when_the_setting_that_caused_it_goes():
     assert not ex.figure().texts
 
 
-def test_a_burst_of_slider_events_draws_only_the_newest_setting():
+def test_a_burst_of_slider_events_draws_where_the_slider_is_first():
     import threading
     import time
 
@@ -363,27 +379,28 @@ def test_a_burst_of_slider_events_draws_only_the_newest_setting():
 
     ex = explorable(draw, {"a": control([0.0, 100.0])})
     gate.set()
-    box = ex.widget(threaded=True)
-    slider, image = box.children[0].children[0], box.children[1]
+    box = ex.widget(threaded=True, prefetch=False)
+    slider, frames = box.children[0].children[0], box.frames
+    assert frames.wait(10)
     drawn.clear()
     gate.clear()
     for v in range(1, 41):                             # 40 key presses while the first frame is drawn
         slider.value = float(v)
         time.sleep(0.002)
     gate.set()
-    assert box.latest.wait(10)
+    assert frames.wait(10)
     assert drawn[-1] == 40.0, "the figure ends where the slider is"
-    assert len(drawn) <= 3, f"stale settings are dropped, not drawn: {drawn}"
-    assert box.latest.dropped >= 37 and box.latest.error is None
-    assert image.value == ex.render_live(a=40.0)
+    assert len(drawn) <= 3, f"settings the slider has left are not drawn: {drawn}"
+    assert frames.error is None and frames.image.value == ex.render_live(a=40.0)
 
 
-def test_without_a_kernel_the_live_face_draws_at_once():
+def test_without_a_kernel_the_live_face_draws_at_once_and_draws_nothing_ahead():
     from bptt.viz.live import in_kernel
 
     assert not in_kernel()
     box = explorable(draw_line, {"slope": [1.0, 2.0], "style": ["-"]}).widget()
-    assert not box.latest.threaded
+    assert not box.frames.threaded and not box.frames.prefetch and box.frames.drawn == 0
+    assert box.frames.strips == {} and box.frames.view.children == (box.frames.now,), "no strips: nothing drawn ahead"
 
 
 def test_the_live_png_holds_exactly_the_drawn_pixels():
@@ -447,9 +464,12 @@ def test_a_failed_drawing_forgets_the_moving_artists_and_shows_its_error():
 
 
 def test_the_live_image_is_shown_at_its_natural_size():
-    box = explorable(draw_line, {"slope": [1.0, 2.0], "style": ["-"]}, figsize=(3, 2), dpi=60).widget()
-    layout = box.children[1].layout
-    assert (layout.width, layout.max_width, layout.height) == ("180px", "100%", "auto")
+    box = explorable(draw_line, {"slope": [1.0, 2.0], "style": ["-"]}, figsize=(3, 2), dpi=60).widget(prefetch=True)
+    images = [box.frames.now, *box.frames.strips["slope"]]
+    assert len({id(img.layout) for img in images}) == 1, "every frame shares one layout"
+    layout = images[0].layout
+    assert (layout.width, layout.max_width, layout.height, layout.object_fit) == ("180px", "100%", "120px", "contain"), \
+        "natural width, and a height that does not change when the area turns to a strip (narrow: letterboxed)"
 
 
 def test_the_live_text_cache_keeps_only_the_newest_strings():

@@ -226,10 +226,16 @@ def markdown_problems(page):
 
 
 def explorable_state(page, cell_index):
-    """What the figures of a cell show: its images' sources and canvases' pixels."""
+    """What the figures of a cell show: the pixels of its visible images (a live explorable keeps
+    hidden frames drawn ahead) and canvases."""
     return page.evaluate("""(i) => {
         const cell = document.querySelectorAll('.jp-NotebookPanel .jp-Cell')[i];
-        const imgs = [...cell.querySelectorAll('.jp-OutputArea img')].map(e => e.src);
+        const imgs = [...cell.querySelectorAll('.jp-OutputArea img')].filter(e => e.checkVisibility()).map(e => {
+            if (!e.complete || !e.naturalWidth) return 'loading ' + e.src;
+            const c = document.createElement('canvas');
+            [c.width, c.height] = [e.naturalWidth, e.naturalHeight];
+            c.getContext('2d').drawImage(e, 0, 0);
+            return c.toDataURL(); });
         const canvases = [...cell.querySelectorAll('.jp-OutputArea canvas')].map(c => {
             try { return c.toDataURL(); } catch (e) { return 'tainted'; } });
         return imgs.concat(canvases).join('|');
@@ -308,6 +314,46 @@ def both_ends(page, cell_index, kind, j):
     return problems
 
 
+#: the figure areas of the live explorables in a page (bptt.viz.live_strip): which show a strip of
+#: frames drawn ahead (not the frame drawn on request), any tab bar visible, the visible image's pixels
+STRIPS_JS = """() => [...document.querySelectorAll('.jp-OutputArea .widget-vbox')].filter(b =>
+    b.querySelector(':scope > .bptt-strip')).map(box => {
+    const area = box.querySelector(':scope > .bptt-strip > .widget-tab-contents');
+    const page = [...area.children].find(e => !e.classList.contains('lm-mod-hidden'));
+    const img = [...box.querySelectorAll('img')].find(e => e.checkVisibility());
+    let pixels = null;
+    if (img && img.complete && img.naturalWidth) {
+        const c = document.createElement('canvas');
+        [c.width, c.height] = [img.naturalWidth, img.naturalHeight];
+        c.getContext('2d').drawImage(img, 0, 0);
+        pixels = c.toDataURL(); }
+    return {strip: !!(page && page.classList.contains('bptt-strip')), pixels,
+            tabs: [...box.querySelectorAll('.lm-TabBar')].some(e => e.checkVisibility())}; })"""
+
+
+def strip_steps(page, timeout_s=120):
+    """The first live explorable of the page: within ``timeout_s`` its figure area shows the strip
+    of its first slider, drawn ahead by the kernel; an arrow key on that slider then shows another
+    frame of the strip (the browser's own switch). The problems seen."""
+    deadline = time.monotonic() + timeout_s
+    while not (areas := page.evaluate(STRIPS_JS)) or not areas[0]["strip"]:
+        if time.monotonic() > deadline:
+            return [f"no strip of frames drawn ahead shown {timeout_s} s after running all cells "
+                    f"(strips shown: {[a['strip'] for a in areas]})"]
+        time.sleep(0.5)
+    problems = ["a tab bar is visible in a live explorable"] if any(a["tabs"] for a in areas) else []
+    handle = page.locator(".jp-OutputArea .widget-vbox:has(> .bptt-strip) .noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    deadline = time.monotonic() + 5
+    while (now := page.evaluate(STRIPS_JS)[0])["pixels"] == areas[0]["pixels"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if now["pixels"] == areas[0]["pixels"] or not now["strip"]:
+        problems.append(f"an arrow key on the slider did not show another frame of its strip: {now['strip']=}")
+    return problems
+
+
 # ---------------------------------------------------------------------------------------------
 # The test: one chapter at a time
 
@@ -376,6 +422,7 @@ def test_chapter_in_jupyterlab(name, lab, browser):
         found_controls = controls(page)
         if name == "vanishing":
             assert found_controls, "the vanishing chapter shows no live control"
+            problems += strip_steps(page)
         for k, (cell_index, kind, j) in enumerate(found_controls):
             shot = name == "vanishing" and k == 0
             if shot:

@@ -114,7 +114,7 @@ def test_every_explorable_of_the_book_is_driven_here():
 def live_controls(ex):
     box = ex.widget(threaded=False)
     inputs = dict(zip(ex.controls, box.children[0].children))
-    return box, inputs, box.children[1]
+    return box, inputs, box.frames
 
 
 def check_drawn(ex, where):
@@ -134,7 +134,7 @@ def check_layout(ex, where):
 @pytest.mark.parametrize("make", CASES)
 def test_each_control_draws_at_both_ends_of_its_live_range(make):
     ex = make()
-    box, inputs, image = live_controls(ex)
+    box, inputs, frames = live_controls(ex)
     moved = 0
     for name, el in inputs.items():
         rng = ex.controls[name].live_range
@@ -147,18 +147,18 @@ def test_each_control_draws_at_both_ends_of_its_live_range(make):
             where = f"{make.__name__}: {name} = {end}"
             check_drawn(ex, where)
             check_layout(ex, where)
-            pictures.append(bytes(image.value))
+            pictures.append(bytes(frames.image.value))
         assert pictures[0] != pictures[1], f"{make.__name__}: moving {name} end to end changes nothing"
         moved += 1                    # left at its top end: the next control's ends are drawn beside it
-    assert moved, "every explorable has at least one continuous control"
+    assert moved, "every explorable has at least one slider over a live range"
 
 
 @pytest.mark.parametrize("make", CASES)
 def test_random_live_settings_draw_and_change_the_figure(make):
     ex = make()
-    box, inputs, image = live_controls(ex)
+    box, inputs, frames = live_controls(ex)
     rng = np.random.default_rng(15)
-    before = bytes(image.value)
+    before = bytes(frames.image.value)
     for _ in range(3):
         setting = {}
         for name, el in inputs.items():
@@ -169,8 +169,8 @@ def test_random_live_settings_draw_and_change_the_figure(make):
                 el.value = el.options[rng.integers(len(el.options))][1]
             setting[name] = el.value
         check_drawn(ex, f"{make.__name__}: {setting}")
-        assert bytes(image.value) != before, f"{make.__name__}: {setting} draws the same picture as before"
-        before = bytes(image.value)
+        assert bytes(frames.image.value) != before, f"{make.__name__}: {setting} draws the same picture as before"
+        before = bytes(frames.image.value)
 
 
 def test_off_grid_values_reach_the_drawing():

@@ -7,9 +7,9 @@ values; :func:`explorable` turns the pair into an object with two faces:
 * in the built HTML book, the same controls over frames rendered at build time, switched by a
   few lines of inline JavaScript: no kernel, no network, no file outside the page.
 
-In a kernel a numeric control is a continuous slider over its whole range (its grid's span
-unless the control says otherwise, see :func:`control`), so ``draw`` must accept any value in
-that range; :mod:`bptt.viz.live` makes that face quick. The static face is rendered only when
+In a kernel a numeric control is a slider over its whole range (its grid's span unless the
+control says otherwise, see :func:`control`) in about 200 positions, so ``draw`` must accept any
+value in that range; :mod:`bptt.viz.live` and :mod:`bptt.viz.live_strip` make that face quick. The static face is rendered only when
 the notebook is executed by the book build (the build sets ``BPTT_BOOK_BUILD=1``, see
 ``book/_ext/bptt_build.py``) or when asked for explicitly, so a reader in Jupyter does not wait
 for frames they will never see.
@@ -34,7 +34,7 @@ from matplotlib.figure import Figure
 
 from ..i18n import each_language, in_book_build, marked, t
 from .inspect import add_png_text, png_size, png_text, recording, summarize
-from .live import Latest, in_kernel, live_range
+from .live import in_kernel, live_range
 from .live_canvas import LiveCanvas, clear_moving, encode_png
 
 MAX_FRAMES = 400
@@ -60,7 +60,7 @@ class Control:
     @property
     def live_range(self):
         """The :class:`bptt.viz.live.LiveRange` a kernel's slider moves over, or None (grid only)."""
-        if not self.numeric or self.live == "grid":
+        if not self.numeric or self.live == "grid" or (self.live is None and len(set(self.values)) < 2):
             return None
         return live_range(self.values, self.live)
 
@@ -288,47 +288,51 @@ inputs.forEach(function(el){{el.addEventListener("input",update);el.addEventList
 }})();</script></div>"""
 
     # -- the live face ----------------------------------------------------------------
-    def widget(self, threaded=None):
-        """ipywidgets controls (each described by its label) and an image redrawn whenever a control moves.
+    def widget(self, threaded=None, prefetch=None):
+        """ipywidgets controls (each described by its label) over the figure, which follows them.
 
-        A numeric control with a live range is a continuous slider (integer, float or log, see
-        :func:`bptt.viz.live.live_range`); others step through their grid or are menus. With
-        ``threaded`` (the default inside a kernel) frames are drawn in a worker thread that skips
-        settings the slider has already left (:class:`bptt.viz.live.Latest`); the box's
-        ``latest`` attribute is that worker.
+        A numeric control with a live range is a slider over its fine positions
+        (:attr:`bptt.viz.live.LiveRange.positions`), a numeric control without one a slider over
+        its grid, any other control a menu. The figure is a
+        :class:`bptt.viz.live_strip.FrameStrips` (the box's ``frames`` attribute): inside a kernel
+        (``threaded``, the default there) frames are drawn in a worker thread, and ``prefetch``
+        (the default in a kernel, except in the book build, which shows the static face) draws
+        a frame for every position of the slider under the hand, which the browser then switches
+        by itself.
         """
         import ipywidgets as w
 
-        ranges = {k: c.live_range for k, c in self.controls.items()}
+        from .live_strip import FrameStrips
 
-        def make(name, c):
-            label, rng = t(c.label) if c.label else name, ranges[name]
+        inputs, sliders = {}, {}
+        for name, c in self.controls.items():
+            label, rng = t(c.label) if c.label else name, c.live_range
             if rng is not None:
-                return rng.widget(self.default[name], label)
-            options = [(c.text(v), v) for v in c.values]
-            common = dict(options=options, value=self.default[name], description=label,
-                          style={"description_width": "initial"})
-            return w.SelectionSlider(continuous_update=True, **common) if c.numeric else w.Dropdown(**common)
-
-        inputs = {k: make(k, c) for k, c in self.controls.items()}
-        width = round(self.figsize[0] * self.dpi)     # natural size: a flex box would stretch it (blurred)
-        image = w.Image(value=self.render_live(), format="png",
-                        layout=w.Layout(width=f"{width}px", max_width="100%", height="auto"))
-
-        def value(name, el):
-            return el.value if ranges[name] is None else ranges[name].snap(el.value)
-
-        def show(values):
-            image.value = self.render_live(**values)
-
-        latest = Latest(show, in_kernel() if threaded is None else threaded)
-        for el in inputs.values():
-            el.observe(lambda _: latest.submit({k: value(k, e) for k, e in inputs.items()}), names="value")
-        children = [w.HBox(list(inputs.values()), layout=w.Layout(flex_flow="row wrap")), image]
+                el = rng.widget(self.default[name], label)
+                sliders[name] = (el, rng.positions)
+            else:
+                common = dict(options=[(c.text(v), v) for v in c.values], value=self.default[name],
+                              description=label, style={"description_width": "initial"})
+                el = w.SelectionSlider(continuous_update=True, **common) if c.numeric else w.Dropdown(**common)
+                if c.numeric:
+                    sliders[name] = (el, c.values)
+            inputs[name] = el
+        threaded = in_kernel() if threaded is None else threaded
+        prefetch = threaded and not in_book_build() if prefetch is None else prefetch
+        # natural size (a flex box would stretch it, blurred), and a fixed height: the page stays
+        # still when the figure area turns from the frame on request to a strip (a narrow screen
+        # letterboxes the frame)
+        width, height = round(self.figsize[0] * self.dpi), round(self.figsize[1] * self.dpi)
+        layout = w.Layout(width=f"{width}px", max_width="100%", height=f"{height}px", object_fit="contain")
+        frames = FrameStrips(lambda values: self.render_live(**values), {k: el.value for k, el in inputs.items()},
+                             sliders, layout, threaded=threaded, prefetch=prefetch)
+        for name, el in inputs.items():
+            el.observe(lambda change, name=name: frames.changed(name, change["new"]), names="value")
+        children = [w.HBox(list(inputs.values()), layout=w.Layout(flex_flow="row wrap")), frames.view, frames.style]
         if self.caption:
             children.append(w.HTMLMath(f"<em>{html.escape(t(self.caption))}</em>"))
         box = w.VBox(children)
-        box.latest = latest
+        box.frames = frames
         return box
 
     def _repr_mimebundle_(self, include=None, exclude=None):

@@ -1,91 +1,106 @@
-"""The live face of an explorable: continuous controls, a quick redraw, only the newest setting drawn.
+"""The live face of an explorable: fine sliders, a quick redraw, frames switched in the browser.
 
 In a Jupyter kernel a numeric control moves over its whole range (:class:`LiveRange`), not over
-the static page's few frames. Two things keep the figure up with the hand:
+the static page's few frames: about :data:`POSITIONS` positions, every value of the static grid
+among them. Two things keep the figure up with the hand:
 
 * :class:`bptt.viz.live_canvas.LiveCanvas` renders text from bitmaps made once per string and
   font, and :func:`bptt.viz.live_canvas.encode_png` writes the PNG at the quickest zlib level;
-* :class:`Latest` draws in a worker thread and, when slider events arrive faster than frames,
-  draws only the newest setting and drops the ones it has overtaken.
+* :class:`bptt.viz.live_strip.FrameStrips` draws, in a worker thread, the frames of every
+  position of the slider under the hand (nearest first) and lets the browser switch between
+  them with no message to the kernel.
 """
 import math
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
-#: a range whose ends differ by at least this factor (both positive) gets a logarithmic slider
+#: a range whose ends differ by at least this factor (both positive) gets logarithmic positions
 LOG_RATIO = 20
-#: at least this many slider positions over a float range (a "nice" step: 1, 2 or 5 times 10^k,
-#: finer when a value of the static grid would otherwise fall between two positions)
+#: about this many slider positions over a range (at most this many on its even step, plus the
+#: values of the static grid that fall between them)
 POSITIONS = 200
 
 
-def _nice_steps(span):
-    """1, 2 or 5 times a power of ten, at most span / POSITIONS, then ever finer."""
+def _nice_step(span):
+    """The smallest of 1, 2 or 5 times a power of ten that is at least span / POSITIONS."""
     k = 10.0 ** math.floor(math.log10(span / POSITIONS))
-    m = next(m for m in (5, 2, 1) if m * k <= span / POSITIONS)
-    while True:
-        yield m * k
-        m, k = (2, k) if m == 5 else (1, k) if m == 2 else (5, k / 10)
+    return next(m * k for m in (1, 2, 5, 10) if m * k >= span / POSITIONS * (1 - 1e-9))
 
 
-def _step(lo, hi, values):
-    """The coarsest nice step of about :data:`POSITIONS` positions on which every grid value lies."""
-    for step in _nice_steps(hi - lo):
-        if all(abs((v - lo) / step - round((v - lo) / step)) < 1e-6 for v in values) or step < (hi - lo) * 1e-6:
-            return step
+def _decimals(values, most=6):
+    """The fewest decimals (at most ``most``) that print every value exactly."""
+    return next((d for d in range(most + 1) if all(abs(round(v, d) - v) < 1e-12 for v in values)), most)
 
 
 @dataclass(frozen=True)
 class LiveRange:
-    """Where a numeric control moves live: lo..hi in steps of ``step`` (of log10 v if ``log``)."""
+    """Where a numeric control moves live: lo..hi, on :attr:`positions`."""
 
     lo: float
     hi: float
     integer: bool = False
     log: bool = False
-    values: tuple = ()            # the static grid: a linear float step puts every one of them on the slider
+    values: tuple = ()            # the static grid's values in the range: each is a position
 
     @property
     def step(self):
+        """The even step of the positions (of log10 v when ``log``)."""
         if self.log:
             return (math.log10(self.hi) - math.log10(self.lo)) / POSITIONS
-        return 1 if self.integer else _step(self.lo, self.hi, self.values)
+        step = _nice_step(self.hi - self.lo)
+        return max(1, round(step)) if self.integer else step
+
+    @property
+    def positions(self):
+        """The values a live slider stops at, ascending: lo, hi, an even step between them (evenly
+        spaced in log v for a log range, 3 significant digits), and every value of the grid."""
+        lo, hi, step = self.lo, self.hi, self.step
+        if self.log:
+            raw = 10.0 ** np.linspace(math.log10(lo), math.log10(hi), POSITIONS + 1)
+            vals = {int(round(v)) if self.integer else float(f"{v:.3g}") for v in raw}
+        elif self.integer:
+            vals = set(range(lo, hi + 1, step))
+        else:
+            digits = max(0, -math.floor(math.log10(step) + 1e-9))
+            vals = {round(lo + j * step, digits) for j in range(int(math.floor((hi - lo) / step + 1e-9)) + 1)}
+        vals = {v for v in vals if lo <= v <= hi} | {lo, hi} | set(self.values)
+        return tuple(sorted(vals))
+
+    def labels(self):
+        """How the slider prints each position: integers as they are, floats with the decimals the
+        positions need (3 significant digits on a log range)."""
+        pos = self.positions
+        if self.integer:
+            return tuple(str(int(v)) for v in pos)
+        if self.log:
+            return tuple(f"{v:.3g}" for v in pos)
+        d = _decimals(pos)
+        return tuple(f"{v:.{d}f}" for v in pos)
 
     def snap(self, v):
-        """The value the drawing receives for a slider at ``v``: in range, rounded to the step."""
+        """The position nearest to ``v`` (nearest in log v on a log range)."""
+        pos = np.asarray(self.positions, dtype=float)
         v = min(max(float(v), self.lo), self.hi)
-        if self.integer:
-            return int(round(v))
-        if self.log:
-            return float(f"{v:.3g}")
-        digits = max(0, -math.floor(math.log10(self.step)))
-        return round(self.lo + round((v - self.lo) / self.step) * self.step, digits)
+        dist = np.abs(np.log(pos) - math.log(v)) if self.log else np.abs(pos - v)
+        return self.positions[int(np.argmin(dist))]
 
     def widget(self, value, description):
-        """The ipywidgets slider over this range, starting at ``value``."""
+        """The ipywidgets slider over these positions, at the one nearest ``value``; its readout is
+        the position's label, and the keyboard's arrows step one position."""
         import ipywidgets as w
 
-        common = dict(value=value, description=description, continuous_update=True,
-                      style={"description_width": "initial"})
-        if self.log:
-            fmt = ".0f" if self.integer else ".3g"
-            return w.FloatLogSlider(base=10, min=math.log10(self.lo), max=math.log10(self.hi),
-                                    step=self.step, readout_format=fmt, **common)
-        if self.integer:
-            return w.IntSlider(min=int(self.lo), max=int(self.hi), step=1, **common)
-        digits = max(0, -math.floor(math.log10(self.step)))
-        return w.FloatSlider(min=self.lo, max=self.hi, step=self.step,
-                             readout_format=f".{digits}f", **common)
+        return w.SelectionSlider(options=list(zip(self.labels(), self.positions)), value=self.snap(value),
+                                 description=description, continuous_update=True,
+                                 style={"description_width": "initial"})
 
 
 def live_range(values, live=None):
     """The live range of a numeric control over grid ``values``.
 
-    live: None for the grid's own span (min..max), or (lo, hi). Integers stay integers (a slider
-    step of 1 while the range has at most :data:`POSITIONS` of them); a positive range spanning
-    a factor :data:`LOG_RATIO` or more otherwise moves logarithmically.
+    live: None for the grid's own span (min..max), or (lo, hi). Integers stay integers; a positive
+    range spanning a factor :data:`LOG_RATIO` or more, with more than :data:`POSITIONS` integers
+    if integer, has logarithmic positions.
     """
     if live is None:
         lo, hi = min(values), max(values)
@@ -103,57 +118,6 @@ def live_range(values, live=None):
     log = lo > 0 and hi / lo >= LOG_RATIO and not (integer and hi - lo <= POSITIONS)
     return LiveRange(int(lo) if integer else float(lo), int(hi) if integer else float(hi), integer, log,
                      tuple(v for v in values if lo <= v <= hi))
-
-
-class Latest:
-    """Runs ``work(request)`` for the newest request only: requests made while it is busy replace
-    each other, so a burst of slider events costs one drawing, of where the slider is now.
-
-    threaded: work runs in a daemon thread (in a kernel, so that the kernel keeps reading slider
-    events while a frame is drawn); otherwise :meth:`submit` runs it at once.
-    """
-
-    def __init__(self, work, threaded):
-        self.work, self.threaded = work, threaded
-        self._cond = threading.Condition()
-        self._pending, self._busy, self._thread = None, False, None
-        self.done = self.dropped = 0
-        self.error = None
-
-    def submit(self, request):
-        if not self.threaded:
-            self.work(request)
-            self.done += 1
-            return
-        with self._cond:
-            if self._pending is not None:
-                self.dropped += 1
-            self._pending = (request,)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, daemon=True, name="bptt-live-figure")
-                self._thread.start()
-            self._cond.notify()
-
-    def _run(self):
-        while True:
-            with self._cond:
-                while self._pending is None:
-                    self._cond.wait()
-                (request,), self._pending, self._busy = self._pending, None, True
-            try:
-                self.work(request)
-            except Exception as exc:  # the worker must outlive a failed frame; the figure shows errors
-                self.error = exc
-            finally:
-                with self._cond:
-                    self._busy = False
-                    self.done += 1
-                    self._cond.notify_all()
-
-    def wait(self, timeout=10.0):
-        """Block until every request made so far is drawn (or dropped); False on timeout."""
-        with self._cond:
-            return self._cond.wait_for(lambda: self._pending is None and not self._busy, timeout)
 
 
 def in_kernel():

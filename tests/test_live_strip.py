@@ -138,3 +138,36 @@ def test_a_frame_that_cannot_be_drawn_shows_why_and_the_strip_goes_on():
     ex.render_live(a=3)
     assert any("a is too large" in t.get_text() for t in ex.figure().texts)
     assert box.frames.strips["a"][-1].value == ex.render_live(a=4)
+
+
+def test_whatever_the_reader_does_a_shown_strip_holds_only_frames_of_the_present_setting():
+    """Random moves of every control, with the drawing interrupted at random: whenever the figure
+    area shows a strip, each of its frames is its position's figure for the present setting."""
+    ex = make()
+    box = ex.widget(threaded=False, prefetch=True)
+    frames, el = box.frames, controls(box)
+    rng = np.random.default_rng(15)
+    truth = {}
+
+    def figure(values):
+        key = tuple(sorted(values.items()))
+        if key not in truth:
+            truth[key] = ex.render_live(**values)
+        return truth[key]
+
+    shown = 0
+    for _ in range(40):
+        name = rng.choice(["a", "a", "b", "style"])
+        options = el[name].options
+        el[name].value = options[rng.integers(len(options))][1]
+        for _ in range(rng.integers(0, 12)):
+            frames.draw_one()
+        setting = {k: e.value for k, e in el.items()}
+        assert frames.setting == setting
+        assert frames.image.value == figure(setting), f"{setting}: the reader sees another figure"
+        if frames.showing_strip:
+            shown += 1
+            hand = frames.hand
+            for i, v in enumerate(frames.positions[hand]):
+                assert frames.strips[hand][i].value == figure({**setting, hand: v}), f"{setting}, {hand} = {v}"
+    assert shown >= 5, f"the strip was complete only {shown} times in 40 moves: the check saw too little"

@@ -233,8 +233,7 @@ def end_to_end_ms(url, token, presses, shots=None):
         # wait for every code cell to have run: each prompt holds its execution count, "[12]:"
         page.wait_for_function("() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]"
                                ".every(e => /\\[\\d+\\]/.test(e.textContent))", timeout=600_000, polling=500)
-        time.sleep(1)
-        time.sleep(5)                               # σ_max's strip is drawn ahead meanwhile (~4 s)
+        time.sleep(6)                               # σ_max's strip is drawn ahead meanwhile (~4-5 s)
         boxes = page.locator(".widget-vbox:has(.widget-hslider):has(img.widget-image)")
         out = {}
         for name, box in (("explorable", boxes.first), ("on request", boxes.last)):

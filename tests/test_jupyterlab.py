@@ -225,21 +225,27 @@ def markdown_problems(page):
     return found, raw
 
 
+#: runs in the page: what an <img> shows, as a data URL of its pixels (its blob URL changes even
+#: when the picture does not), or "loading ..." before it is decoded
+IMG_PIXELS_JS = """e => {
+    if (!e.complete || !e.naturalWidth) return 'loading ' + e.src;
+    const c = document.createElement('canvas');
+    [c.width, c.height] = [e.naturalWidth, e.naturalHeight];
+    c.getContext('2d').drawImage(e, 0, 0);
+    return c.toDataURL(); }"""
+
+
 def explorable_state(page, cell_index):
     """What the figures of a cell show: the pixels of its visible images (a live explorable keeps
     hidden frames drawn ahead) and canvases."""
     return page.evaluate("""(i) => {
+        const pixels = IMG_PIXELS;
         const cell = document.querySelectorAll('.jp-NotebookPanel .jp-Cell')[i];
-        const imgs = [...cell.querySelectorAll('.jp-OutputArea img')].filter(e => e.checkVisibility()).map(e => {
-            if (!e.complete || !e.naturalWidth) return 'loading ' + e.src;
-            const c = document.createElement('canvas');
-            [c.width, c.height] = [e.naturalWidth, e.naturalHeight];
-            c.getContext('2d').drawImage(e, 0, 0);
-            return c.toDataURL(); });
+        const imgs = [...cell.querySelectorAll('.jp-OutputArea img')].filter(e => e.checkVisibility()).map(pixels);
         const canvases = [...cell.querySelectorAll('.jp-OutputArea canvas')].map(c => {
             try { return c.toDataURL(); } catch (e) { return 'tainted'; } });
         return imgs.concat(canvases).join('|');
-    }""", cell_index)
+    }""".replace("IMG_PIXELS", IMG_PIXELS_JS), cell_index)
 
 
 def controls(page):
@@ -321,14 +327,9 @@ STRIPS_JS = """() => [...document.querySelectorAll('.jp-OutputArea .widget-vbox'
     const area = box.querySelector(':scope > .bptt-strip > .widget-tab-contents');
     const page = [...area.children].find(e => !e.classList.contains('lm-mod-hidden'));
     const img = [...box.querySelectorAll('img')].find(e => e.checkVisibility());
-    let pixels = null;
-    if (img && img.complete && img.naturalWidth) {
-        const c = document.createElement('canvas');
-        [c.width, c.height] = [img.naturalWidth, img.naturalHeight];
-        c.getContext('2d').drawImage(img, 0, 0);
-        pixels = c.toDataURL(); }
-    return {strip: !!(page && page.classList.contains('bptt-strip')), pixels,
-            tabs: [...box.querySelectorAll('.lm-TabBar')].some(e => e.checkVisibility())}; })"""
+    return {strip: !!(page && page.classList.contains('bptt-strip')), pixels: img ? (IMG_PIXELS)(img) : null,
+            tabs: [...box.querySelectorAll('.lm-TabBar')].some(e => e.checkVisibility())}; })""".replace(
+    "IMG_PIXELS", IMG_PIXELS_JS)
 
 
 def strip_steps(page, timeout_s=120):
